@@ -1,0 +1,5 @@
+"""python -m eligibility"""
+
+from .cli import main
+
+main()

@@ -1,0 +1,152 @@
+"""The library facade: load rules once, then decide many cases.
+
+    rules/ ──read──▶ source ──schema──▶ validate ──build──▶ model ──check──▶ checks
+                                                                         │
+    case ──check──▶ cases            derive ◀── decide ◀── compile ◀────┘
+                         └──────────────▶ engine (durable-rules) ──▶ Decision
+
+Example::
+
+    import eligibility
+    engine = eligibility.load()
+    d = engine.decide(case, decision="adult-eligibility", authority="rutland", on=date(2024, 5, 1))
+    d.outcome, d.to_dict()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from . import model as m
+from .cases import CaseChecker, data_source_map
+from .compile import compile_rule_set
+from .decide import Prepared, decide
+from .decision import Decision
+from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
+from .loader import bundled_rules_dir, read_corpus
+from .scope import AUTHORITIES, Scope
+
+
+def load(path: str | os.PathLike | None = None) -> "Engine":
+    """Load, check and compile a rules directory (the bundled LLR rules by default).
+
+    Raises RuleFileError with every problem found if any rule file is invalid.
+    """
+    root = Path(path) if path is not None else bundled_rules_dir()
+    return Engine(read_corpus(root.resolve()), root.resolve())
+
+
+def check_rules(path: str | os.PathLike | None = None) -> list[Diagnostic]:
+    """Every problem in a rules directory; an empty list when it is valid. Never raises for bad files."""
+    try:
+        load(path)
+    except RuleFileError as exc:
+        return exc.diagnostics
+    return []
+
+
+class Engine:
+    """Loaded rules, ready to decide cases. Safe to share between threads."""
+
+    def __init__(self, corpus: m.Corpus, root: Path):
+        self.corpus = corpus
+        self.root = root
+        self.checker = CaseChecker(corpus.vocabulary)
+        self._prepared = {}
+        for rule_set in corpus.rule_sets:
+            compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set))
+            file = f"{corpus.folders[rule_set.file]}/{os.path.basename(rule_set.file)}"
+            self._prepared[id(rule_set)] = Prepared(compiled, corpus.vocabulary, corpus.setting_defs, file)
+
+    # -- what is loaded ------------------------------------------------------------------
+    @property
+    def decisions(self) -> list[str]:
+        return sorted({rs.decision for rs in self.corpus.rule_sets})
+
+    def rule_set_for(self, decision: str, authority: str, on: dt.date) -> m.RuleSet | None:
+        for rs in self.corpus.rule_sets:
+            if rs.decision == decision and authority in rs.applies_to and rs.in_force(on):
+                return rs
+        return None
+
+    def settings_for(self, authority: str, on: dt.date) -> m.SettingsVersion | None:
+        return next((s for s in self.corpus.settings if s.authority == authority and s.in_force(on)), None)
+
+    # -- checking and deciding -------------------------------------------------------------
+    def check_case(self, case, smap=None) -> list[Diagnostic]:
+        """Every problem with a case (as data or as read from a file); empty when valid."""
+        return self.checker.check(case, smap or data_source_map())
+
+    def decide(self, case: dict, decision: str | None = None, authority: str | None = None,
+               on: dt.date | str | None = None, *, smap=None, _fact_order=None) -> Decision:
+        """Decide one case. Arguments override what the case itself says.
+
+        Raises CaseError (invalid case, or nothing to decide it under) or EvaluationError
+        (the engine misbehaved; no decision is given).
+        """
+        smap = smap or data_source_map()
+        case = _dates_as_text(case)
+        problems = self.check_case(case, smap)
+        if problems:
+            raise CaseError(problems)
+        decision, authority, on = self._resolve(case, decision, authority, on, smap)
+        rule_set = self.rule_set_for(decision, authority, on)
+        if rule_set is None:
+            raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
+        settings = self.settings_for(authority, on)
+        prepared = self._prepared[id(rule_set)]
+        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order)
+
+    def _resolve(self, case, decision, authority, on, smap):
+        decision = decision or case.get("decision")
+        authority = authority or case.get("authority")
+        on = on or case.get("assessment_date")
+        problems = []
+        where = smap.span(())
+        if decision is None:
+            problems.append(Diagnostic("C404", "the case does not say which decision to make", where, "$",
+                                       f"give --decision (one of: {', '.join(self.decisions)}) or 'decision:' in the case"))
+        if authority is None:
+            problems.append(Diagnostic("C404", "the case does not say which authority it is with", where, "$",
+                                       "give --authority or 'authority:' in the case"))
+        elif authority not in AUTHORITIES:
+            problems.append(Diagnostic("C404", f"'{authority}' is not an authority", where, "$",
+                                       did_you_mean(authority, AUTHORITIES) or f"one of: {', '.join(AUTHORITIES)}"))
+        if on is None:
+            problems.append(Diagnostic("C404", "the case does not say which date to decide it as at", where, "$",
+                                       "give --on YYYY-MM-DD or 'assessment_date:' in the case"))
+        elif isinstance(on, str):
+            try:
+                on = dt.date.fromisoformat(on)
+            except ValueError:
+                problems.append(Diagnostic("C404", f"'{on}' is not a date", where, "$", "write dates as YYYY-MM-DD"))
+        if problems:
+            raise CaseError(problems)
+        return decision, authority, on
+
+    def _nothing_in_force(self, decision, authority, on, smap) -> Diagnostic:
+        where = smap.span(())
+        if decision not in self.decisions:
+            return Diagnostic("C405", f"no rule set makes '{decision}' decisions", where, "$",
+                              did_you_mean(decision, self.decisions) or f"known decisions: {', '.join(self.decisions)}")
+        periods = sorted(f"{rs.period} (version {rs.version})" for rs in self.corpus.rule_sets
+                         if rs.decision == decision and authority in rs.applies_to)
+        return Diagnostic("C405", f"no rules for '{decision}' are in force for {authority} on {on.isoformat()}",
+                          where, "$", ("rules in force: " + "; ".join(periods)) if periods else
+                          f"no rule set for '{decision}' applies to {authority}")
+
+
+def _dates_as_text(value):
+    """Accept datetime.date values in case data given directly; the rules read dates as YYYY-MM-DD."""
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+__all__ = ["Engine", "load", "check_rules", "EligibilityError", "Span"]

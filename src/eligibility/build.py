@@ -1,0 +1,184 @@
+"""Schema-valid rule-file data → frozen model records, each with its source location.
+
+Schema validation has already checked types and keys; this stage reports the few
+shape rules a schema cannot say well (a comparison names exactly one thing to compare
+and exactly one way to compare it; 'otherwise' comes last).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from . import model as m
+from .diagnostics import Diagnostic, did_you_mean, json_path
+from .source import SourceMap
+
+
+def digest(data) -> str:
+    """sha256 of the canonical JSON form of parsed file content."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def to_date(text):
+    return dt.date.fromisoformat(text) if text is not None else None
+
+
+class Builder:
+    """Builds model records from one file, collecting shape problems as diagnostics."""
+
+    def __init__(self, smap: SourceMap):
+        self.smap = smap
+        self.diagnostics: list[Diagnostic] = []
+
+    def problem(self, path, message, hint=None, code="E204", key=False):
+        self.diagnostics.append(Diagnostic(code, message, self.smap.span(path, key=key), json_path(path), hint))
+
+    # -- references and conditions -------------------------------------------------
+    def ref(self, data: dict, path) -> m.Ref:
+        (kind, name), = data.items()
+        return m.Ref(kind, name)
+
+    def operand(self, value, path):
+        if isinstance(value, dict):
+            return self.ref(value, path)
+        if isinstance(value, list):
+            return tuple(value)
+        return value
+
+    def condition(self, data: dict, path):
+        connectives = [k for k in ("all", "any", "not") if k in data]
+        if connectives:
+            if len(data) != 1:
+                self.problem(path, f"'{connectives[0]}' must stand alone in its condition",
+                             "put the other keys in a separate condition inside the list")
+            key = connectives[0]
+            if key == "not":
+                return m.Not(self.condition(data["not"], path + ("not",)))
+            items = tuple(self.condition(c, path + (key, i)) for i, c in enumerate(data[key]))
+            return m.AllOf(items) if key == "all" else m.AnyOf(items)
+        subjects = [k for k in m.REFERENCE_KINDS if k in data]
+        ops = [k for k in m.OPERATORS if k in data]
+        if len(subjects) != 1:
+            self.problem(path, "a comparison must name exactly one of fact, derived, setting or decision"
+                         + (f" (found {', '.join(subjects)})" if subjects else ""),
+                         "e.g. {fact: person.needs_arise_from_impairment_or_illness, is: true}")
+            return m.AllOf(())
+        if len(ops) != 1:
+            self.problem(path, "a comparison must have exactly one way of comparing"
+                         + (f" (found {', '.join(ops)})" if ops else ""),
+                         f"use one of: {', '.join(m.OPERATORS)}")
+            return m.AllOf(())
+        subject = m.Ref(subjects[0], data[subjects[0]])
+        op = ops[0]
+        return m.Compare(subject, op, self.operand(data[op], path + (op,)), self.smap.span(path + (subjects[0],)))
+
+    def outcome_condition(self, data: dict, path):
+        (key, value), = data.items()
+        if key == "criterion":
+            return m.CriterionRef(value, self.smap.span(path + ("criterion",)))
+        if key == "not":
+            return m.Not(self.outcome_condition(value, path + ("not",)))
+        items = tuple(self.outcome_condition(c, path + (key, i)) for i, c in enumerate(value))
+        return m.AllOf(items) if key == "all" else m.AnyOf(items)
+
+    # -- rule sets -------------------------------------------------------------------
+    def rule_set(self, data: dict) -> m.RuleSet:
+        derived = tuple(self.derivation(name, spec, ("derived", name))
+                        for name, spec in (data.get("derived") or {}).items())
+        criteria = tuple(
+            m.Criterion(c["id"], c["text"], c["citation"], self.condition(c["condition"], ("criteria", i, "condition")),
+                        c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)))
+            for i, c in enumerate(data["criteria"]))
+        outcomes = tuple(self.outcome(o, ("outcomes", i), last=i == len(data["outcomes"]) - 1)
+                         for i, o in enumerate(data["outcomes"]))
+        outputs = tuple(m.Output(name, o["text"], self.ref(o["value"], ("outputs", name, "value")))
+                        for name, o in (data.get("outputs") or {}).items())
+        disregards = tuple(m.Disregard(d["fact"], d["text"], d["citation"]) for d in data.get("disregards") or ())
+        return m.RuleSet(
+            id=data["id"], decision=data["decision"], version=str(data["version"]), title=data["title"],
+            effective_from=to_date(data["effective_from"]), effective_to=to_date(data.get("effective_to")),
+            applies_to=tuple(data["applies_to"]), sources=tuple(data["sources"]), derived=derived,
+            criteria=criteria, outcomes=outcomes, disregards=disregards, outputs=outputs,
+            digest=digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()))
+
+    def outcome(self, data: dict, path, last: bool) -> m.OutcomeRule:
+        if ("when" in data) == ("otherwise" in data):
+            self.problem(path, f"outcome '{data['outcome']}' needs either 'when' or 'otherwise: true', not both",
+                         "list outcomes in order; the last one says 'otherwise: true'")
+        if "otherwise" in data and not last:
+            self.problem(path + ("otherwise",), "only the last outcome may say 'otherwise'",
+                         "outcomes are tried in order, so an outcome after 'otherwise' could never apply")
+        if last and "otherwise" not in data:
+            self.problem(path, "the last outcome must say 'otherwise: true'",
+                         "it is the outcome when no earlier outcome applies")
+        when = self.outcome_condition(data["when"], path + ("when",)) if "when" in data else None
+        return m.OutcomeRule(data["outcome"], when, data.get("text"))
+
+    def derivation(self, name, spec: dict, path) -> m.Derivation:
+        kinds = [k for k in ("count", "years_between", "days_between", "date_plus") if k in spec]
+        if len(kinds) != 1:
+            self.problem(path, f"derived value '{name}' must use exactly one of count, years_between, "
+                         "days_between or date_plus", "e.g. count: outcomes")
+            return m.Derivation(name, spec["text"], "invalid", {}, "integer", spec.get("citation"), self.smap.span(path))
+        how = kinds[0]
+        if how == "count":
+            params = {"items": spec["count"],
+                      "where": self.condition(spec["where"], path + ("where",)) if "where" in spec else None,
+                      "includes_any": tuple(spec["includes_any"]) if "includes_any" in spec else None}
+            value_type = "count"
+        elif how == "date_plus":
+            body = spec["date_plus"]
+            unit = next(k for k in ("days", "weeks", "months", "years") if k in body)
+            params = {"date": self.ref(body["date"], path + ("date_plus", "date")), "unit": unit,
+                      "amount": self.operand(body[unit], path + ("date_plus", unit))}
+            value_type = "date"
+        else:
+            body = spec[how]
+            params = {"from": self.ref(body["from"], path + (how, "from")), "to": self.ref(body["to"], path + (how, "to"))}
+            value_type = "integer"
+        if how != "count" and ("where" in spec or "includes_any" in spec):
+            self.problem(path, f"'where' and 'includes_any' only go with 'count' (derived value '{name}')")
+        return m.Derivation(name, spec["text"], how, params, value_type, spec.get("citation"), self.smap.span(path))
+
+    # -- vocabulary and settings -------------------------------------------------------
+    def fields(self, data: dict, lists: dict, prefix="", path=("fields",)) -> list[m.FieldDef]:
+        out = []
+        for name, spec in data.items():
+            full = f"{prefix}{name}"
+            here = path + (name,)
+            values = spec.get("values", ())
+            if isinstance(values, str):
+                if values not in lists:
+                    self.problem(here + ("values",), f"no choice list is called '{values}'",
+                                 did_you_mean(values, lists) or "define it under 'choice_lists:'", code="E301")
+                values = lists.get(values, ())
+            children = tuple(self.fields(spec.get("fields") or {}, lists, f"{full}.", here + ("fields",)))
+            if spec["type"] in ("choice", "choices") and not values:
+                self.problem(here, f"field '{full}' is a {spec['type']} field but lists no 'values'")
+            if spec["type"] in ("record", "list") and not children:
+                self.problem(here, f"field '{full}' is a {spec['type']} but has no 'fields'")
+            if spec["type"] not in ("record", "list") and "fields" in spec:
+                self.problem(here + ("fields",), f"only record and list fields have 'fields' ('{full}' is {spec['type']})")
+            out.append(m.FieldDef(full, spec["type"], spec["text"], tuple(values), spec.get("minimum"),
+                                  spec.get("maximum"), tuple(children), self.smap.span(here, key=True)))
+        return out
+
+    def setting_defs(self, data: dict) -> list[m.SettingDef]:
+        return [m.SettingDef(name, s["type"], s["text"], s["citation"], tuple(s.get("values", ())), s.get("minimum"),
+                             s.get("maximum"), self.smap.span(("settings", name), key=True))
+                for name, s in data["settings"].items()]
+
+    def settings_versions(self, data: dict) -> list[m.SettingsVersion]:
+        out = []
+        for i, v in enumerate(data["versions"]):
+            out.append(m.SettingsVersion(
+                authority=data["authority"], council=data["name"], version=str(v["version"]),
+                effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
+                values={k: s["value"] for k, s in v["settings"].items()},
+                sources={k: s["source"] for k, s in v["settings"].items()},
+                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i))))
+        return out
+

@@ -1,0 +1,145 @@
+"""The `eligibility` command. The only module that imports click.
+
+Exit codes:
+    0  every case was decided (whatever the outcome), or the rules are valid
+    1  invalid input: a rule file or case file has problems, or no rules are in force
+       for the decision, authority and date asked for
+    2  usage error: an unknown option, a missing argument, a malformed --on date
+    3  the rules engine failed; no decision was given rather than a possibly wrong one
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import click
+
+from . import api, render
+from .cases import read_case
+from .diagnostics import CaseError, EvaluationError, RuleFileError
+from .loader import display_path
+from .scope import AUTHORITIES
+from .source import YamlProblem
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+
+
+class _Date(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2024-05-01", param, ctx)
+
+
+_RULES = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+                      help="Rules directory (default: the LLR rules shipped with the package).")
+_FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+                       show_default=True, help="text for people, json for systems.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="eligibility")
+def cli():
+    """Explained eligibility, approval and review decisions for Leicester, Leicestershire and Rutland."""
+
+
+def _load(rules_dir, output_format):
+    try:
+        return api.load(rules_dir)
+    except RuleFileError as exc:
+        _report_rule_problems(exc.diagnostics, output_format)
+        sys.exit(EXIT_INVALID)
+
+
+def _report_rule_problems(diagnostics, output_format):
+    if output_format == "json":
+        click.echo(render.decisions_json({"status": "invalid", "problems": [d.to_dict() for d in diagnostics]}), nl=False)
+    else:
+        click.echo(render.diagnostics_text(diagnostics), err=True, nl=False)
+        files = len({d.span.file for d in diagnostics})
+        click.echo(f"{len(diagnostics)} problem(s) in {files} file(s). Nothing was decided.", err=True)
+
+
+@cli.command()
+@click.argument("cases", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
+@click.option("--authority", type=click.Choice(AUTHORITIES), help="Authority (default: the case's 'authority').")
+@click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
+@_FORMAT
+@_RULES
+def check(cases, decision, authority, on, output_format, rules_dir):
+    """Decide each CASE file and explain the decision."""
+    engine = _load(rules_dir, output_format)
+    results, worst = [], EXIT_OK
+    for index, path in enumerate(cases):
+        shown = display_path(path)
+        try:
+            data, smap = read_case(path)
+            d = engine.decide(data, decision, authority, on, smap=smap)
+        except YamlProblem as exc:
+            worst = max(worst, EXIT_INVALID)
+            results.append(_problems(shown, [exc.diagnostic], output_format))
+        except CaseError as exc:
+            worst = max(worst, EXIT_INVALID)
+            results.append(_problems(shown, exc.diagnostics, output_format))
+        except EvaluationError as exc:
+            worst = EXIT_ENGINE
+            results.append({"case": shown, "status": "engine_error", "error": str(exc)})
+            if output_format == "text":
+                click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given.", err=True)
+        else:
+            results.append({"case": shown, "status": "decided", "decision": d.to_dict()})
+            if output_format == "text":
+                click.echo(("\n" if index else "") + render.decision_text(d, shown), nl=False)
+    if output_format == "json":
+        click.echo(render.decisions_json(results), nl=False)
+    sys.exit(worst)
+
+
+def _problems(shown, diagnostics, output_format) -> dict:
+    if output_format == "text":
+        click.echo(render.diagnostics_text(diagnostics), err=True, nl=False)
+        click.echo(f"{shown}: not decided ({len(diagnostics)} problem(s)).", err=True)
+    return {"case": shown, "status": "invalid", "problems": [d.to_dict() for d in diagnostics]}
+
+
+@cli.command()
+@click.argument("rules_dir", required=False, type=click.Path(file_okay=False, path_type=str))
+@_FORMAT
+def validate(rules_dir, output_format):
+    """Check every rule file in RULES_DIR (default: the shipped rules); exit 1 on any problem."""
+    engine = _load(rules_dir, output_format)
+    rule_sets = sorted(engine.corpus.rule_sets, key=lambda r: (r.decision, r.effective_from))
+    if output_format == "json":
+        listing = [{"id": r.id, "version": r.version, "decision": r.decision, "file": r.file,
+                    "effective_from": r.effective_from.isoformat(),
+                    "effective_to": r.effective_to.isoformat() if r.effective_to else None,
+                    "applies_to": list(r.applies_to), "sha256": r.digest} for r in rule_sets]
+        click.echo(render.decisions_json({"status": "valid", "rule_sets": listing}), nl=False)
+        return
+    click.echo(f"All rule files are valid: {len(rule_sets)} rule set(s), "
+               f"{len(engine.corpus.settings)} authority settings version(s), "
+               f"{len(engine.corpus.vocabulary.fields)} case field(s).")
+    for r in rule_sets:
+        click.echo(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} ({r.file})")
+
+
+def main(argv=None):
+    """Entry point: never lets a Python traceback reach the user."""
+    try:
+        cli.main(args=argv, prog_name="eligibility", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:                # a bug, not bad input: say so plainly, without a traceback
+        click.echo(f"eligibility: internal error ({type(exc).__name__}: {exc}). "
+                   "No decision was given. Please report this with the command you ran.", err=True)
+        sys.exit(EXIT_ENGINE)

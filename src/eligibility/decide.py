@@ -1,0 +1,186 @@
+"""One decision: derive values, run the engine, check what it did, and write the record.
+
+The engine decides every criterion (met / not met / unknown). The outcome is then read
+off the criterion results in the order the rule set lists its outcomes. Before any
+decision leaves this module, the engine's work is checked: exactly one result per
+criterion, and that result agrees with the three-valued reading of the very facts the
+engine bound. Any disagreement raises EvaluationError — no decision rather than a
+possibly wrong one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import engine, explain, logic
+from . import model as m
+from .compile import CompiledRuleSet
+from .decision import CriterionResult, Decision, MissingFact, RuleSetUsed, SettingsUsed
+from .derive import derive_all
+from .diagnostics import EvaluationError
+from .scope import refs_in
+from .values import Lookup
+
+
+class Prepared:
+    """A compiled rule set with everything a decision needs precomputed."""
+
+    def __init__(self, compiled: CompiledRuleSet, vocabulary: m.Vocabulary, setting_defs: dict, file: str):
+        self.compiled = compiled
+        self.rule_set = compiled.rule_set
+        self.vocabulary = vocabulary
+        self.setting_defs = setting_defs
+        self.refs = {c.criterion.id: tuple(dict.fromkeys(refs_in(c.criterion.condition))) for c in compiled.criteria}
+        self.settings_read = tuple(sorted({r.name for refs in self.refs.values() for r in refs if r.kind == "setting"}
+                                          | {o.ref.name for o in self.rule_set.outputs if o.ref.kind == "setting"}
+                                          | _derivation_settings(self.rule_set)))
+        rs = self.rule_set
+        self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file)
+        engine.register(compiled)
+
+    def engine_facts(self, lookup: Lookup) -> list[dict]:
+        """One fact per criterion, holding only the values that criterion reads."""
+        facts = []
+        for criterion in self.compiled.criteria:
+            fact = {"t": criterion.fact_type}
+            for ref in self.refs[criterion.criterion.id]:
+                fact.update(lookup.engine_entries(ref))
+            facts.append(fact)
+        return facts
+
+
+def _derivation_settings(rs: m.RuleSet) -> set:
+    from .scope import derivation_refs
+
+    return {r.name for d in rs.derived for r in derivation_refs(d) if r.kind == "setting"}
+
+
+def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings: m.SettingsVersion | None,
+           case_ref: str | None, fact_order=None) -> Decision:
+    rs = prepared.rule_set
+    lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, settings.values if settings else {}, on, authority)
+    derived = derive_all(rs, prepared.compiled.derivations, lookup)
+    engine_facts = prepared.engine_facts(lookup)
+    if fact_order is not None:
+        engine_facts = [engine_facts[i] for i in fact_order]
+    fired = engine.run(prepared.compiled, engine_facts)
+    statuses = _statuses(prepared, fired)
+    results = tuple(_criterion_result(prepared, c, statuses[c.criterion.id], lookup) for c in prepared.compiled.criteria)
+    outcome, outcome_reason = _outcome(rs, {r.id: r.status for r in results})
+    missing = _missing(results, prepared.vocabulary) if outcome == "insufficient_information" else ()
+    return Decision(
+        outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
+        case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
+        criteria=results, derived=tuple(derived.values()), missing_facts=missing,
+        disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
+        outputs=tuple((o.name, o.text, _plain(lookup.value(o.ref))) for o in rs.outputs),
+        engine=engine.ENGINE_NAME)
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _used_name(ref: m.Ref) -> str:
+    return ref.name if ref.kind == "fact" else f"{ref.kind}.{ref.name}"
+
+
+def _json_value(value):
+    """A value as it goes into the written record (JSON-native, dates as YYYY-MM-DD)."""
+    if isinstance(value, tuple) and len(value) == 2:
+        low, high = value
+        return low if low == high else {"at_least": low, "at_most": high}
+    if isinstance(value, list):
+        return list(value)
+    return _plain(value)
+
+
+def _statuses(prepared: Prepared, fired) -> dict:
+    """criterion id -> (status, bound fact); raises unless each criterion has exactly one result."""
+    found = {}
+    for label, fact in fired:
+        criterion_id, status = label.split("/")
+        if criterion_id == "__sink":
+            raise EvaluationError("the engine fired its never-firing sink rule")
+        previous = found.get(criterion_id)
+        if previous is not None and previous[0] != status:
+            raise EvaluationError(f"the engine found criterion '{criterion_id}' both {previous[0]} and {status}")
+        found[criterion_id] = (status, fact)
+    for compiled in prepared.compiled.criteria:
+        if compiled.criterion.id not in found:
+            raise EvaluationError(f"the engine gave no result for criterion '{compiled.criterion.id}'")
+    return found
+
+
+def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Lookup) -> CriterionResult:
+    status, bound = engine_result
+    criterion = compiled.criterion
+    check = logic.evaluate(compiled.condition, bound)
+    if {True: "met", False: "not_met", None: "unknown"}[check] != status:
+        raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
+                              "from the facts it was given")
+    refs = prepared.refs[criterion.id]
+    shown = {ref: lookup.value(ref) for ref in refs}
+    facts_used = tuple((_used_name(ref), _json_value(value)) for ref, value in shown.items())
+    needed = ()
+    if status == "unknown":
+        needed = tuple(dict.fromkeys(path for ref in refs for path in _needed_for(ref, compiled, bound, lookup)))
+    return CriterionResult(criterion.id, status, criterion.text, criterion.citation,
+                           explain.reason(status, compiled.condition, bound, lookup, shown),
+                           facts_used, needed, criterion.note, criterion.confidence)
+
+
+def _needed_for(ref: m.Ref, compiled, bound: dict, lookup: Lookup) -> tuple:
+    """Missing facts behind a reference used by a comparison that is still unknown."""
+    unknown_keys = {k for a in logic.atoms(compiled.condition) if logic.evaluate_atom(a, bound) is None for k in a.keys()}
+    if ref.key not in unknown_keys and ref.key + "__lo" not in unknown_keys:
+        return ()
+    return lookup.missing_for(ref)
+
+
+def _outcome(rs: m.RuleSet, statuses: dict) -> tuple[str, str]:
+    truth = {"met": True, "not_met": False, "unknown": None}
+    for rule in rs.outcomes:
+        if rule.when is None:
+            return rule.outcome, rule.text or f"no earlier outcome applies, so the outcome is {rule.outcome}"
+        value = _evaluate_outcome(rule.when, {k: truth[v] for k, v in statuses.items()})
+        if value is True:
+            return rule.outcome, rule.text or f"the conditions for {rule.outcome} are met"
+        if value is None:
+            return "insufficient_information", (f"whether the outcome is {rule.outcome} depends on facts that are not "
+                                                 "recorded; see the missing information below")
+    raise AssertionError("a rule set always ends with 'otherwise'")
+
+
+def _evaluate_outcome(node, truth: dict):
+    if isinstance(node, m.CriterionRef):
+        return truth[node.id]
+    if isinstance(node, m.Not):
+        inner = _evaluate_outcome(node.item, truth)
+        return None if inner is None else not inner
+    values = [_evaluate_outcome(i, truth) for i in node.items]
+    if isinstance(node, m.AllOf):
+        return False if False in values else (None if None in values else True)
+    return True if True in values else (None if None in values else False)
+
+
+def _missing(results, vocabulary: m.Vocabulary) -> tuple:
+    needed = {}
+    for result in results:
+        for path in result.needed:
+            needed.setdefault(path, []).append(result.id)
+    out = []
+    for path, criteria in needed.items():
+        base = path.split("[")[0]
+        field = vocabulary.fields.get(base)
+        text = field.text if field else path
+        out.append(MissingFact(path, text, tuple(criteria)))
+    return tuple(out)
+
+
+def _settings_used(settings: m.SettingsVersion | None, names) -> SettingsUsed | None:
+    if settings is None:
+        return None
+    values = tuple((n, settings.values[n], settings.sources[n]) for n in names if n in settings.values)
+    return SettingsUsed(settings.authority, settings.council, settings.version, settings.effective_from,
+                        settings.effective_to, settings.digest, values)

@@ -1,0 +1,117 @@
+"""The Decision record: what was decided, under which rules, and why. Immutable."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+STATUS_WORDS = {"met": "met", "not_met": "not met", "unknown": "unknown"}
+
+
+@dataclass(frozen=True)
+class RuleSetUsed:
+    id: str
+    version: str
+    title: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    digest: str
+    file: str
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "version": self.version, "title": self.title,
+                "effective_from": self.effective_from.isoformat(),
+                "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+                "sha256": self.digest, "file": self.file}
+
+
+@dataclass(frozen=True)
+class SettingsUsed:
+    authority: str
+    council: str
+    version: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    digest: str
+    values: tuple                   # ((name, value, source), ...) for the settings this decision read
+
+    def to_dict(self) -> dict:
+        return {"authority": self.authority, "council": self.council, "version": self.version,
+                "effective_from": self.effective_from.isoformat(),
+                "effective_to": self.effective_to.isoformat() if self.effective_to else None,
+                "sha256": self.digest,
+                "values": {name: {"value": value, "source": source} for name, value, source in self.values}}
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    id: str
+    status: str                     # met | not_met | unknown
+    text: str
+    citation: str
+    reason: str
+    facts_used: tuple               # ((name, value), ...) as the engine saw them, in readable form
+    needed: tuple                   # fact paths that would settle an unknown criterion
+    note: str | None = None
+    confidence: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "status": self.status, "text": self.text, "citation": self.citation,
+                "reason": self.reason, "facts_used": dict(self.facts_used), "needed": list(self.needed),
+                "note": self.note, "confidence": self.confidence}
+
+
+@dataclass(frozen=True)
+class MissingFact:
+    fact: str
+    text: str
+    needed_for: tuple
+
+    def to_dict(self) -> dict:
+        return {"fact": self.fact, "text": self.text, "needed_for": list(self.needed_for)}
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One decision with its complete explanation. ``to_dict()``/``to_json()`` give the written record."""
+
+    outcome: str
+    outcome_reason: str
+    decision: str
+    authority: str
+    decided_on: dt.date
+    case_ref: str | None
+    rule_set: RuleSetUsed
+    settings: SettingsUsed | None
+    criteria: tuple
+    derived: tuple
+    missing_facts: tuple
+    disregarded: tuple              # ((fact, text, citation), ...)
+    outputs: tuple                  # ((name, text, value), ...)
+    engine: str
+
+    def criterion(self, criterion_id: str) -> CriterionResult:
+        return next(c for c in self.criteria if c.id == criterion_id)
+
+    def to_dict(self) -> dict:
+        return {
+            "outcome": self.outcome,
+            "outcome_reason": self.outcome_reason,
+            "decision": self.decision,
+            "authority": self.authority,
+            "decided_on": self.decided_on.isoformat(),
+            "case_ref": self.case_ref,
+            "rule_set": self.rule_set.to_dict(),
+            "settings": self.settings.to_dict() if self.settings else None,
+            "criteria": [c.to_dict() for c in self.criteria],
+            "derived": [d.to_dict() for d in self.derived],
+            "missing_facts": [m.to_dict() for m in self.missing_facts],
+            "disregarded": [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded],
+            "outputs": {name: {"text": text, "value": value} for name, text, value in self.outputs},
+            "engine": self.engine,
+        }
+
+    def to_json(self) -> str:
+        """Stable JSON: the same case and rules always give the same bytes."""
+        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)

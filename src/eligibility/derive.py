@@ -1,0 +1,134 @@
+"""Derived values: what the engine cannot compute is worked out here, declaratively.
+
+The engine has no dates, no arithmetic worth trusting and no aggregates, so counts,
+ages, periods between dates and dates plus a period are derived before the facts reach
+it. Each derived value records how it was derived and from which inputs, and which
+inputs were missing, for the explanation.
+
+Counts are three-valued like everything else: an item whose facts are missing may or
+may not count, so a count is a range ``low..high`` (``high`` is None when even the
+number of items is unknown). "At least 2" is then met when ``low >= 2``, not met when
+``high < 2`` and unknown otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import logic
+from . import model as m
+from .dates import add_period, whole_years
+from .values import Lookup, flatten_item
+
+
+@dataclass(frozen=True)
+class Derived:
+    name: str
+    text: str
+    how: str
+    value: object                    # int, date, or (low, high) for counts; None when unknown
+    value_type: str
+    inputs: tuple                    # ((label, value), ...)
+    missing: tuple                   # fact paths that were needed but not given
+    citation: str | None = None
+
+    def to_dict(self) -> dict:
+        value = self.value
+        if self.value_type == "count" and value is not None:
+            low, high = value
+            value = low if low == high else {"at_least": low, "at_most": high}
+        elif isinstance(value, dt.date):
+            value = value.isoformat()
+        return {"name": self.name, "text": self.text, "how": self.how, "value": value,
+                "inputs": {label: _plain(v) for label, v in self.inputs},
+                "missing": list(self.missing), "citation": self.citation}
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def derive_all(rule_set: m.RuleSet, where_conditions: dict, lookup: Lookup) -> dict:
+    """Every derived value of the rule set, in order (later ones may read earlier ones)."""
+    out = {}
+    for d in rule_set.derived:
+        value = _DERIVE[d.how](d, where_conditions.get(d.name), lookup)
+        out[d.name] = value
+        lookup.derived[d.name] = value
+    return out
+
+
+def _count(d: m.Derivation, where, lookup: Lookup) -> Derived:
+    path = d.spec["items"]
+    field = lookup.vocabulary.fields[path]
+    given = lookup.fact(path)
+    statuses, missing = [], []
+    if field.type == "list":
+        if given is None:
+            return _counted(d, path, (0, None), [], [path], "the list was not given")
+        for index, item in enumerate(given):
+            values = flatten_item(item, field)
+            status = logic.evaluate(where, values) if where is not None else True
+            statuses.append(status)
+            if status is None:
+                missing += [f"{path}[{index}].{k[2:].replace('__', '.')}" for k in logic.keys_read(where) if k not in values]
+        described = f"items of {path}" + (" meeting the condition" if where is not None else "")
+    elif field.type == "record":
+        wanted = d.spec["includes_any"]
+        for child in field.children:
+            value = lookup.fact(child.path)
+            if value is None:
+                statuses.append(None)
+                missing.append(child.path)
+            elif wanted is not None:
+                statuses.append(bool(set(value) & set(wanted)))
+            else:
+                statuses.append(value is True)
+        described = f"fields of {path}" + (f" including any of: {', '.join(wanted)}" if wanted else " that are true")
+    else:                                                        # a choices field: count the chosen values
+        universe = d.spec["includes_any"] or field.values
+        if given is None:
+            return _counted(d, path, (0, len(universe)), [], [path], "the choices were not given")
+        statuses = [v in given for v in universe]
+        described = f"values chosen in {path}" + (f" among: {', '.join(universe)}" if d.spec["includes_any"] else "")
+    low = sum(1 for s in statuses if s is True)
+    high = low + sum(1 for s in statuses if s is None)
+    counted = [i for i, s in enumerate(statuses) if s is True]
+    return _counted(d, path, (low, high), counted, missing, f"counted the {described}")
+
+
+def _counted(d, path, bounds, counted, missing, how) -> Derived:
+    field_inputs = ((path + " (items counted)", len(counted)),) if counted else ()
+    return Derived(d.name, d.text, how, bounds, "count", field_inputs, tuple(missing), d.citation)
+
+
+def _between(d: m.Derivation, _where, lookup: Lookup) -> Derived:
+    start, end = lookup.value(d.spec["from"]), lookup.value(d.spec["to"])
+    inputs = ((str(d.spec["from"]), start), (str(d.spec["to"]), end))
+    missing = lookup.missing_for(d.spec["from"]) + lookup.missing_for(d.spec["to"])
+    if start is None or end is None:
+        return Derived(d.name, d.text, f"{d.how.replace('_', ' ')} two dates", None, "integer", inputs, missing, d.citation)
+    if d.how == "years_between":
+        value, how = whole_years(start, end), f"whole years from {start.isoformat()} to {end.isoformat()}"
+    else:
+        value, how = (end - start).days, f"days from {start.isoformat()} to {end.isoformat()}"
+    return Derived(d.name, d.text, how, value, "integer", inputs, (), d.citation)
+
+
+def _date_plus(d: m.Derivation, _where, lookup: Lookup) -> Derived:
+    start = lookup.value(d.spec["date"])
+    amount = d.spec["amount"]
+    amount_value = lookup.value(amount) if isinstance(amount, m.Ref) else amount
+    unit = d.spec["unit"]
+    inputs = ((str(d.spec["date"]), start),) + (((str(amount), amount_value),) if isinstance(amount, m.Ref) else ())
+    missing = lookup.missing_for(d.spec["date"]) + (lookup.missing_for(amount) if isinstance(amount, m.Ref) else ())
+    if start is None or amount_value is None:
+        return Derived(d.name, d.text, f"a date plus {unit}", None, "date", inputs, missing, d.citation)
+    value = add_period(start, unit, amount_value)
+    return Derived(d.name, d.text, f"{start.isoformat()} plus {amount_value} {unit}", value, "date", inputs, (), d.citation)
+
+
+_DERIVE = {"count": _count, "years_between": _between, "days_between": _between, "date_plus": _date_plus}
+
+__all__ = ["Derived", "derive_all"]

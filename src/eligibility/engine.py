@@ -1,0 +1,110 @@
+"""The guarded adapter around durable-rules. The only module that imports ``durable``.
+
+How it is used, and why (see the durable-rules notes shipped with the project):
+
+* one process-wide ``Host`` whose background dispatcher is switched off (the
+  dispatcher crashes after ``delete_state`` while other sessions are live);
+* every call runs under one process-wide lock: the engine holds the GIL in C, so
+  threads gain nothing, and the lock keeps at most one live session, far from the
+  1,024-session limit and from session hash collisions;
+* a fresh session id per decision, removed in ``finally`` whatever happens;
+* facts, never events (an event is consumed by the first rule that matches);
+* the sentinel fact asserted last in the same batch;
+* an exception swallowed by the engine into the session state is raised again;
+* the definition is deep-copied before registration (the engine mutates it), and a
+  ruleset already registered under the same content-derived name is reused.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import uuid
+
+from durable import engine as _durable
+
+from .compile import READY, CompiledRuleSet
+from .diagnostics import EvaluationError
+
+ENGINE_NAME = "durable-rules 2.0.28"
+
+
+class _NoDispatchHost(_durable.Host):
+    """A Host without the timer threads that poll (and crash) in the background."""
+
+    def _run(self):
+        return None
+
+
+_lock = threading.RLock()
+_host = None
+_registered: dict = {}
+_activations: list | None = None
+
+
+def _get_host():
+    global _host
+    if _host is None:
+        _host = _NoDispatchHost()
+    return _host
+
+
+def _make_action(label: str):
+    def action(c):              # exactly one parameter: two would make the engine treat it as asynchronous
+        bound = getattr(c, "x", None)
+        facts = dict(bound.items()) if bound is not None else {}
+        _activations.append((label, facts))
+    return action
+
+
+def register(compiled: CompiledRuleSet) -> None:
+    """Make the compiled ruleset available in the engine (idempotent for identical content)."""
+    with _lock:
+        if compiled.name in _registered:
+            return
+        definition = copy.deepcopy(compiled.definition)
+        for rule in definition.values():
+            rule["run"] = _make_action(rule["run"])
+        try:
+            _get_host().register_rulesets({compiled.name: definition})
+        except Exception as exc:                    # the engine reports only a numeric code
+            raise EvaluationError(f"the engine refused rule set {compiled.rule_set.id}: {exc}") from None
+        _registered[compiled.name] = True
+
+
+def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
+    """Assert the facts (then the sentinel) in a fresh session; return the rules that fired.
+
+    Each item is ``("criterion-id/status", bound fact)``.
+    """
+    global _activations
+    register(compiled)
+    for attempt in range(2):
+        with _lock:
+            host = _get_host()
+            sid = uuid.uuid4().hex
+            batch = [dict(f, sid=sid) for f in facts]
+            if attempt:                             # a retry after a false duplicate (32-bit hash clash)
+                batch = [dict(f, n=i) for i, f in enumerate(batch)]
+            batch.append({"t": READY, "sid": sid})
+            _activations = []
+            try:
+                state = host.assert_facts(compiled.name, batch)
+            except _durable.MessageObservedException:
+                continue
+            except Exception as exc:
+                raise EvaluationError(f"the engine failed on rule set {compiled.rule_set.id}: {exc}") from None
+            finally:
+                fired, _activations = _activations, None
+                _delete(host, compiled.name, sid)
+        if isinstance(state, dict) and state.get("exception"):
+            raise EvaluationError(f"a rule action failed inside the engine: {state['exception']}")
+        return fired
+    raise EvaluationError("the engine reported the same fact twice; no decision was made")
+
+
+def _delete(host, name, sid):
+    try:
+        host.delete_state(name, sid)
+    except Exception:                               # nothing was stored: nothing to delete
+        pass

@@ -1,0 +1,88 @@
+"""Plain-English reasons for each criterion, from the facts the engine evaluated."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import logic
+from . import model as m
+
+_PHRASES = {
+    "is": "must be", "is_not": "must not be", "at_least": "must be at least", "at_most": "must be at most",
+    "more_than": "must be more than", "less_than": "must be less than", "before": "must be before",
+    "after": "must be after", "on_or_before": "must be on or before", "on_or_after": "must be on or after",
+    "one_of": "must be one of", "none_of": "must not be any of", "is_recorded": "must be recorded",
+    "not_recorded": "must not be recorded",
+}
+_MARK = {True: "✓", False: "✗", None: "?"}
+
+
+def show(value) -> str:
+    """A value as a social worker would read it."""
+    if value is None:
+        return "not recorded"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) or v is None for v in value):
+        low, high = value
+        if low == high:
+            return str(low)
+        return f"at least {low}" + (f" and at most {high} (some facts missing)" if high is not None else " (some facts missing)")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(show(v) for v in value) or "none"
+    if isinstance(value, str):
+        return value.replace("_", " ")
+    return str(value)
+
+
+def label(ref: m.Ref, lookup) -> str:
+    if ref.kind == "fact":
+        return ref.name
+    if ref.kind == "derived":
+        return lookup.derived[ref.name].text
+    if ref.kind == "setting":
+        return f"the {lookup.authority} setting '{ref.name}'"
+    return "the decision date" if ref.name == "date" else "the authority"
+
+
+def _operand_text(atom: logic.Atom, lookup) -> str:
+    source: m.Compare = atom.source
+    if atom.op in ("is_recorded", "not_recorded"):
+        return ""
+    operand = source.operand
+    if isinstance(operand, m.Ref):
+        return f" {label(operand, lookup)} ({show(lookup.value(operand))})"
+    return f" {show(operand)}"
+
+
+def describe(atom: logic.Atom, values: dict, lookup, text_values: dict) -> str:
+    """'✓ unable_outcomes is 3 (must be at least 2)'. Reads the values the engine was given."""
+    source: m.Compare = atom.source
+    status = logic.evaluate_atom(atom, values)
+    value = text_values.get(source.subject)
+    if atom.op in ("is_recorded", "not_recorded"):
+        return f"{_MARK[status]} {label(source.subject, lookup)} is {'recorded' if value is not None else 'not recorded'}"
+    return f"{_MARK[status]} {label(source.subject, lookup)} is {show(value)} ({_PHRASES[atom.op]}{_operand_text(atom, lookup)})"
+
+
+def reason(status: str, condition, values: dict, lookup, text_values: dict) -> str:
+    """The comparisons that settled the criterion, one clause each."""
+    wanted = {"met": True, "not_met": False, "unknown": None}[status]
+    chosen = _deciding_atoms(condition, values, wanted) or logic.atoms(condition)
+    return "; ".join(describe(a, values, lookup, text_values) for a in chosen)
+
+
+def _deciding_atoms(node, values, wanted) -> list:
+    """The comparisons (original polarity) whose values carry the criterion's status."""
+    if isinstance(node, logic.Atom):
+        return [node] if logic.evaluate_atom(node, values) is wanted else []
+    if isinstance(node, logic.Negation):
+        flipped = None if wanted is None else not wanted
+        return _deciding_atoms(node.item, values, flipped)
+    out = []
+    for item in node.items:
+        if logic.evaluate(item, values) is wanted:
+            out += _deciding_atoms(item, values, wanted)
+    return out

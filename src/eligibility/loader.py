@@ -1,0 +1,149 @@
+"""Loading a rules directory: read → schema-check → build → check meaning → compile.
+
+Every stage collects all of its problems; a later stage runs only when the earlier
+ones found none, so an author sees every problem at once and nothing is compiled from
+a broken file.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+from . import model as m
+from . import source, validate
+from .build import Builder
+from .checks import check_corpus
+from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean
+
+FOLDERS = ("shared", "leicester", "leicestershire", "rutland")
+
+
+def bundled_rules_dir() -> Path:
+    """The LLR rules shipped with the package (or the repository's rules/ in a source checkout)."""
+    installed = resources.files("eligibility").joinpath("bundled_rules")
+    if installed.is_dir():
+        return Path(str(installed))
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def rule_files(root: Path) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """The YAML files of a rules directory, with their folder; misplaced files are problems."""
+    found, problems = [], []
+    if not root.is_dir():
+        return [], [Diagnostic("E103", f"the rules directory {root} does not exist", Span(str(root)),
+                               hint="pass the folder that holds shared/, leicester/, leicestershire/ and rutland/")]
+    for entry in sorted(root.iterdir()):
+        if entry.is_dir() and entry.name in FOLDERS:
+            found += [(p, entry.name) for p in sorted(entry.iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
+        elif entry.is_dir() and not entry.name.startswith("."):
+            problems.append(Diagnostic("E303", f"'{entry.name}' is not a rules folder", Span(str(entry)),
+                                       hint=did_you_mean(entry.name, FOLDERS) or f"rules folders are: {', '.join(FOLDERS)}"))
+        elif entry.suffix in (".yaml", ".yml"):
+            problems.append(Diagnostic("E303", "rule files belong in a folder", Span(str(entry)),
+                                       hint=f"move it into one of: {', '.join(FOLDERS)}"))
+    if not found and not problems:
+        problems.append(Diagnostic("E103", f"no rule files found in {root}", Span(str(root)),
+                                   hint="rule files end in .yaml and sit in shared/ or an authority folder"))
+    return found, problems
+
+
+def display_path(path) -> str:
+    """A path as an author would type it: relative to the current folder when inside it."""
+    try:
+        relative = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if relative.startswith("..") else relative
+
+
+def read_corpus(root: Path) -> m.Corpus:
+    """Read, schema-check and build every file; raise RuleFileError listing every problem."""
+    files, problems = rule_files(root)
+    parsed = []
+    for path, folder in files:
+        name = display_path(path)
+        try:
+            data, smap = source.read(path)
+        except source.YamlProblem as exc:
+            problems.append(_renamed(exc.diagnostic, name))
+            continue
+        smap.file = name
+        smap.positions = {k: Span(name, v.line, v.column) for k, v in smap.positions.items()}
+        kind_problem = _kind_problem(data, smap)
+        if kind_problem:
+            problems.append(kind_problem)
+            continue
+        schema_problems = validate.check_rule_file(data, data["kind"], smap)
+        problems += schema_problems
+        if not schema_problems:
+            parsed.append((data, smap, folder))
+    if problems:
+        raise RuleFileError(problems)
+    return _build(parsed)
+
+
+def _renamed(d: Diagnostic, name: str) -> Diagnostic:
+    return Diagnostic(d.code, d.message, Span(name, d.span.line, d.span.column), d.path, d.hint)
+
+
+def _kind_problem(data, smap) -> Diagnostic | None:
+    if not isinstance(data, dict):
+        return Diagnostic("E202", "a rule file must be a mapping of keys to values", smap.span(()), "$",
+                          "start the file with 'kind: rule-set' (or case-fields, setting-definitions, authority-settings)")
+    kind = data.get("kind")
+    if kind is None:
+        return Diagnostic("E201", "the file is missing the required key 'kind'", smap.span(()), "$",
+                          f"kind is one of: {', '.join(validate.RULE_FILE_KINDS)}")
+    if kind not in validate.RULE_FILE_KINDS:
+        return Diagnostic("E204", f"'{kind}' is not a kind of rule file", smap.span(("kind",)), "$.kind",
+                          did_you_mean(kind, validate.RULE_FILE_KINDS) or f"kind is one of: {', '.join(validate.RULE_FILE_KINDS)}")
+    return None
+
+
+def _build(parsed) -> m.Corpus:
+    problems, fields, setting_defs, settings, rule_sets, folders = [], {}, {}, [], [], {}
+    lists_by_file = {id(d): d.get("choice_lists") or {} for d, _, _ in parsed if d["kind"] == "case-fields"}
+    all_lists = {name: spec["values"] for lists in lists_by_file.values() for name, spec in lists.items()}
+    for data, smap, folder in parsed:
+        builder = Builder(smap)
+        folders[smap.file] = folder
+        kind = data["kind"]
+        if kind in ("case-fields", "setting-definitions") and folder != "shared":
+            problems.append(Diagnostic("E303", f"{kind} belong in rules/shared/", smap.span(()), "$",
+                                       "the facts and settings the rules use are defined once, for every authority"))
+        if kind == "case-fields":
+            for field in _flatten(builder.fields(data["fields"], all_lists)):
+                if field.path in fields:
+                    problems.append(Diagnostic("E302", f"the case field '{field.path}' is defined twice", field.span,
+                                               hint=f"it is also defined in {fields[field.path].span}"))
+                fields[field.path] = field
+        elif kind == "setting-definitions":
+            for definition in builder.setting_defs(data):
+                if definition.name in setting_defs:
+                    problems.append(Diagnostic("E302", f"the setting '{definition.name}' is defined twice", definition.span))
+                setting_defs[definition.name] = definition
+        elif kind == "authority-settings":
+            settings += builder.settings_versions(data)
+        else:
+            rule_sets.append(builder.rule_set(data))
+        problems += builder.diagnostics
+    if not fields:
+        problems.append(Diagnostic("E201", "no case fields are defined", Span("shared/"), "$",
+                                   "add a 'kind: case-fields' file to rules/shared/"))
+    if problems:
+        raise RuleFileError(problems)
+    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders)
+    problems = check_corpus(corpus)
+    if problems:
+        raise RuleFileError(problems)
+    return corpus
+
+
+def _flatten(fields):
+    """Record fields and their sub-fields (list items are reached through their list)."""
+    for field in fields:
+        yield field
+        if field.type == "record":
+            yield from _flatten(field.children)

@@ -1,0 +1,159 @@
+"""The compiled form of conditions, and three-valued logic over it.
+
+A criterion is *met* when its condition is true whatever the missing facts turn out
+to be, *not met* when it is false whatever they turn out to be, and *unknown*
+otherwise (Kleene's strong three-valued logic). A missing fact therefore never counts
+as false.
+
+The compiled form is a tree of :class:`Atom` comparisons joined by :class:`All`,
+:class:`Any` and :class:`Negation`. :func:`negation_normal_form` pushes every "not"
+down to the atoms by swapping each operator for its complement, so the same tree
+gives both the "certainly true" and the "certainly false" engine patterns.
+
+:func:`evaluate` computes the same three values in plain Python. It is used for the
+items of a count (see derive.py), to say which comparison inside a criterion decided
+it (see explain.py), and as the reference the engine is tested against.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import COMPLEMENT
+
+TRUE, FALSE, UNKNOWN = True, False, None
+
+
+@dataclass(frozen=True)
+class Atom:
+    """``values[key] op value`` (or ``op values[ref_key]``). ``interval`` marks a count with bounds."""
+
+    key: str
+    op: str
+    value: object = None
+    ref_key: str | None = None
+    interval: bool = False
+    source: object = None           # the model.Compare it came from, for explanations
+
+    def negated(self) -> "Atom":
+        return Atom(self.key, COMPLEMENT[self.op], self.value, self.ref_key, self.interval, self.source)
+
+    def keys(self) -> tuple:
+        own = (self.key + "__lo", self.key + "__hi") if self.interval else (self.key,)
+        return own + ((self.ref_key,) if self.ref_key else ())
+
+
+@dataclass(frozen=True)
+class All:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Any:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Negation:
+    item: object
+
+
+def negation_normal_form(node, negate: bool = False):
+    """The same condition with every negation pushed down to the atoms."""
+    if isinstance(node, Atom):
+        return node.negated() if negate else node
+    if isinstance(node, Negation):
+        return negation_normal_form(node.item, not negate)
+    items = tuple(negation_normal_form(i, negate) for i in node.items)
+    if isinstance(node, All):
+        return Any(items) if negate else All(items)
+    return All(items) if negate else Any(items)
+
+
+def atoms(node) -> list[Atom]:
+    if isinstance(node, Atom):
+        return [node]
+    if isinstance(node, Negation):
+        return atoms(node.item)
+    return [a for i in node.items for a in atoms(i)]
+
+
+def keys_read(node) -> tuple:
+    """Every engine attribute the condition reads, in a stable order."""
+    seen = {}
+    for atom in atoms(node):
+        for key in atom.keys():
+            seen.setdefault(key, None)
+    return tuple(seen)
+
+
+def evaluate(node, values: dict):
+    """True, False or None (unknown) for a condition over a flat dict of values."""
+    if isinstance(node, Atom):
+        return evaluate_atom(node, values)
+    if isinstance(node, Negation):
+        inner = evaluate(node.item, values)
+        return None if inner is None else not inner
+    results = [evaluate(i, values) for i in node.items]
+    if isinstance(node, All):
+        if FALSE in results:
+            return FALSE
+        return UNKNOWN if UNKNOWN in results else TRUE
+    if TRUE in results:
+        return TRUE
+    return UNKNOWN if UNKNOWN in results else FALSE
+
+
+def evaluate_atom(atom: Atom, values: dict):
+    operand = atom.value
+    if atom.ref_key is not None:
+        operand = values.get(atom.ref_key)
+        if operand is None:
+            return UNKNOWN
+    if atom.interval:
+        return _interval(atom.op, values.get(atom.key + "__lo"), values.get(atom.key + "__hi"), operand)
+    value = values.get(atom.key)
+    if atom.op == "is_recorded":
+        return TRUE if value is not None else UNKNOWN
+    if atom.op == "not_recorded":
+        return FALSE if value is not None else UNKNOWN
+    if value is None:
+        return UNKNOWN
+    return _SCALAR[atom.op](value, operand)
+
+
+_SCALAR = {
+    "is": lambda v, x: v == x,
+    "is_not": lambda v, x: v != x,
+    "at_least": lambda v, x: v >= x,
+    "on_or_after": lambda v, x: v >= x,
+    "at_most": lambda v, x: v <= x,
+    "on_or_before": lambda v, x: v <= x,
+    "more_than": lambda v, x: v > x,
+    "after": lambda v, x: v > x,
+    "less_than": lambda v, x: v < x,
+    "before": lambda v, x: v < x,
+    "one_of": lambda v, xs: v in xs,
+    "none_of": lambda v, xs: v not in xs,
+    "includes_any": lambda v, xs: bool(set(v) & set(xs)),
+    "includes_none": lambda v, xs: not set(v) & set(xs),
+}
+
+
+def _interval(op, lo, hi, n):
+    """A comparison on a count known only to lie between lo and hi (hi None: no upper bound)."""
+    if lo is None:
+        return UNKNOWN
+    if op == "at_least":
+        return TRUE if lo >= n else (FALSE if hi is not None and hi < n else UNKNOWN)
+    if op == "more_than":
+        return TRUE if lo > n else (FALSE if hi is not None and hi <= n else UNKNOWN)
+    if op == "at_most":
+        return TRUE if hi is not None and hi <= n else (FALSE if lo > n else UNKNOWN)
+    if op == "less_than":
+        return TRUE if hi is not None and hi < n else (FALSE if lo >= n else UNKNOWN)
+    if op == "is":
+        return TRUE if lo == n and hi == n else (FALSE if lo > n or (hi is not None and hi < n) else UNKNOWN)
+    if op == "is_not":
+        return FALSE if lo == n and hi == n else (TRUE if lo > n or (hi is not None and hi < n) else UNKNOWN)
+    raise ValueError(f"operator {op} does not apply to a count")

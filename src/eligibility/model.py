@@ -1,0 +1,220 @@
+"""The rule model: frozen records built from valid rule files. Nothing else lives here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Union
+
+from .diagnostics import Span
+
+# Operators of the condition language, and the one each is the logical complement of.
+COMPLEMENT = {
+    "is": "is_not", "is_not": "is",
+    "at_least": "less_than", "less_than": "at_least",
+    "at_most": "more_than", "more_than": "at_most",
+    "before": "on_or_after", "on_or_after": "before",
+    "after": "on_or_before", "on_or_before": "after",
+    "one_of": "none_of", "none_of": "one_of",
+    "is_recorded": "not_recorded", "not_recorded": "is_recorded",
+    "includes_any": "includes_none", "includes_none": "includes_any",
+}
+SINGLE_OPERATORS = ("is", "is_not", "at_least", "at_most", "more_than", "less_than",
+                    "before", "after", "on_or_before", "on_or_after")
+LIST_OPERATORS = ("one_of", "none_of", "includes_any", "includes_none")
+OPERATORS = SINGLE_OPERATORS + LIST_OPERATORS + ("is_recorded",)
+REFERENCE_KINDS = ("fact", "derived", "setting", "decision")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a value: a case fact, a derived value, an authority setting, or the decision itself."""
+
+    kind: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        """The attribute name used for this value in engine facts (never 'id' or 'sid')."""
+        prefix = {"fact": "f_", "derived": "d_", "setting": "s_", "decision": "v_"}[self.kind]
+        return prefix + self.name.replace(".", "__")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}" if self.kind != "fact" else self.name
+
+
+Literal = Union[bool, int, str]
+
+
+@dataclass(frozen=True)
+class Compare:
+    """``subject op operand``; operand is a literal, a Ref, or a tuple of literals for list operators."""
+
+    subject: Ref
+    op: str
+    operand: object
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class AllOf:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    item: object
+
+
+@dataclass(frozen=True)
+class CriterionRef:
+    id: str
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class FieldDef:
+    """One case field. ``children`` holds the fields of a record, or of each item of a list."""
+
+    path: str
+    type: str
+    text: str
+    values: tuple = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    children: tuple = ()
+    span: Span | None = None
+
+    @property
+    def label(self) -> str:
+        return self.path.rsplit(".", 1)[-1].replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """Every case field, by dotted path (items of lists are not in this table)."""
+
+    fields: dict
+    files: tuple = ()
+
+
+@dataclass(frozen=True)
+class SettingDef:
+    name: str
+    type: str
+    text: str
+    citation: str
+    values: tuple = ()
+    minimum: int | None = None
+    maximum: int | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class SettingsVersion:
+    """An authority's settings in force for a period."""
+
+    authority: str
+    council: str
+    version: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    values: dict
+    sources: dict
+    digest: str
+    file: str
+    span: Span | None = None
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A value worked out before the facts reach the engine (counts, ages, date arithmetic)."""
+
+    name: str
+    text: str
+    how: str                      # count | years_between | days_between | date_plus
+    spec: dict                    # the parsed parameters (Refs, where-condition, amounts)
+    value_type: str               # count | integer | date
+    citation: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class Criterion:
+    id: str
+    text: str
+    citation: str
+    condition: object
+    note: str | None = None
+    confidence: str | None = None
+    span: Span | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    outcome: str
+    when: object | None           # None means 'otherwise'
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Disregard:
+    fact: str
+    text: str
+    citation: str
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    text: str
+    ref: Ref
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    id: str
+    decision: str
+    version: str
+    title: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    applies_to: tuple
+    sources: tuple
+    derived: tuple
+    criteria: tuple
+    outcomes: tuple
+    disregards: tuple
+    outputs: tuple
+    digest: str
+    file: str
+    notes: str | None = None
+    span: Span | None = None
+    extra: dict = field(default_factory=dict)
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    @property
+    def period(self) -> str:
+        end = self.effective_to.isoformat() if self.effective_to else "onwards"
+        return f"{self.effective_from.isoformat()} to {end}" if self.effective_to else f"from {self.effective_from.isoformat()}"
+
+
+@dataclass
+class Corpus:
+    """Everything loaded from one rules directory, before checks and compilation."""
+
+    vocabulary: Vocabulary
+    setting_defs: dict
+    settings: list
+    rule_sets: list
+    folders: dict                  # file path -> folder name (shared, leicester, ...)

@@ -1,0 +1,94 @@
+"""Decisions and problems as text for people, or as JSON for systems. Standard library only."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from .decision import Decision
+from .diagnostics import Diagnostic
+
+_MARKS = {"met": "✓", "not_met": "✗", "unknown": "?"}
+_HEADINGS = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE",
+             "insufficient_information": "INSUFFICIENT INFORMATION"}
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(" ".join(text.split()), width=92, initial_indent=indent, subsequent_indent=indent)
+
+
+def decision_text(d: Decision, source: str | None = None) -> str:
+    """The decision for a social worker: outcome first, then each criterion, then what is missing."""
+    council = dict((name, value) for name, _, value in d.outputs).get("determined_by", d.authority)
+    lines = []
+    heading = _HEADINGS.get(d.outcome, d.outcome.replace("_", " ").upper())
+    lines.append(f"{heading} — {d.decision} for {council} ({d.authority}), as at {d.decided_on.isoformat()}")
+    title = f"case {d.case_ref}" if d.case_ref else "case"
+    lines.append(f"  {title}{f' ({source})' if source else ''}")
+    lines.append(_wrap(d.outcome_reason, "  "))
+    rs = d.rule_set
+    period = f"in force {rs.effective_from.isoformat()}" + (f" to {rs.effective_to.isoformat()}" if rs.effective_to else " onwards")
+    lines.append(f"  Rules: {rs.id} version {rs.version} ({period}), {rs.file}, sha256 {rs.digest[:16]}…")
+    if d.settings:
+        lines.append(f"  Settings: {d.settings.council} version {d.settings.version}, sha256 {d.settings.digest[:16]}…")
+    lines.append("")
+    lines.append("Criteria:")
+    for c in d.criteria:
+        lines.append(f"  {_MARKS[c.status]} {c.id}: {c.status.replace('_', ' ')}")
+        lines.append(_wrap(c.text, "      "))
+        for clause in c.reason.split("; "):
+            lines.append(_wrap(clause, "      "))
+        lines.append(_wrap(f"Source: {c.citation}", "      "))
+    if d.missing_facts:
+        lines.append("")
+        lines.append("Missing information (record these facts to decide the case):")
+        for missing in d.missing_facts:
+            lines.append(f"  - {missing.fact}: {' '.join(missing.text.split())}")
+            lines.append(f"      needed for: {', '.join(missing.needed_for)}")
+    if d.disregarded:
+        lines.append("")
+        lines.append("Disregarded by law:")
+        for fact, text, citation in d.disregarded:
+            lines.append(_wrap(f"- {fact}: {text} ({citation})", "  "))
+    return "\n".join(lines) + "\n"
+
+
+def decisions_json(results: list[dict]) -> str:
+    return json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def diagnostic_text(d: Diagnostic, source_lines: dict | None = None) -> str:
+    """'file:line:col: error[CODE]: message', the source line with a caret, the path and a hint."""
+    lines = [f"{d.span}: error[{d.code}]: {d.message}"]
+    text = _source_line(d, source_lines)
+    if text is not None:
+        number = str(d.span.line)
+        pad = " " * len(number)
+        lines += [f"{pad} |", f"{number} | {text}", f"{pad} | {' ' * (d.span.column - 1)}^"]
+    lines.append(f"  = at {d.path}")
+    if d.hint:
+        lines.append(f"  = hint: {d.hint}")
+    return "\n".join(lines)
+
+
+def _source_line(d: Diagnostic, cache: dict | None):
+    if d.span.line is None:
+        return None
+    cache = cache if cache is not None else {}
+    if d.span.file not in cache:
+        try:
+            with open(d.span.file, encoding="utf-8") as handle:
+                cache[d.span.file] = handle.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            cache[d.span.file] = []
+    lines = cache[d.span.file]
+    return lines[d.span.line - 1] if 0 < d.span.line <= len(lines) else None
+
+
+def diagnostics_text(diagnostics: list[Diagnostic], limit: int | None = None) -> str:
+    cache: dict = {}
+    shown = diagnostics if limit is None else diagnostics[:limit]
+    out = "\n\n".join(diagnostic_text(d, cache) for d in shown)
+    if limit is not None and len(diagnostics) > limit:
+        out += f"\n\n… and {len(diagnostics) - limit} more"
+    return out + "\n"

@@ -1,0 +1,192 @@
+"""Checking data against the JSON Schemas shipped in the package.
+
+This is the only module that imports ``jsonschema``. It turns each schema error into
+a :class:`Diagnostic` written for the person who wrote the file: what was expected,
+what was found, where (via the :class:`SourceMap`), and a hint, including
+"did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+
+from .diagnostics import Diagnostic, json_path
+from .source import SourceMap
+
+RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings")
+_BASE = "https://eligibility.example/schemas/"
+_TYPE_WORDS = {
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "number": "a number",
+    "string": "text",
+    "object": "a mapping of keys to values",
+    "array": "a list",
+    "null": "empty",
+}
+
+
+def load_schema(name: str) -> dict:
+    """A schema shipped in the package, by file name without '.schema.json'."""
+    text = resources.files("eligibility").joinpath("schemas", f"{name}.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+@lru_cache(maxsize=None)
+def _registry() -> Registry:
+    names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file")
+    pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
+    return Registry().with_resources(pairs)
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(load_schema(name), registry=_registry(), format_checker=FormatChecker())
+
+
+def check_rule_file(data, kind: str, smap: SourceMap) -> list[Diagnostic]:
+    """Schema problems of one rule file of the given kind."""
+    return _diagnostics(_validator(kind), data, smap, code_family="E")
+
+
+def check_case_envelope(data, smap: SourceMap) -> list[Diagnostic]:
+    """Schema problems of a case file's outer shape (ref, authority, assessment_date, facts)."""
+    return _diagnostics(_validator("case-file"), data, smap, code_family="C")
+
+
+class FactsValidator:
+    """Checks case facts against a schema generated from the case fields."""
+
+    def __init__(self, schema: dict):
+        self._validator = Draft202012Validator(schema, format_checker=FormatChecker())
+
+    def is_valid(self, facts) -> bool:
+        return self._validator.is_valid(facts)
+
+    def check(self, facts, smap: SourceMap, prefix=("facts",)) -> list[Diagnostic]:
+        return _diagnostics(self._validator, facts, smap, code_family="C", prefix=prefix)
+
+
+def _diagnostics(validator, data, smap, *, code_family, prefix=()) -> list[Diagnostic]:
+    found = []
+    for error in validator.iter_errors(data):
+        found.extend(_convert(error, smap, code_family, prefix))
+    return found
+
+
+def _code(kind: str, family: str) -> str:
+    if family == "C":
+        return {"unknown": "C403"}.get(kind, "C402")
+    return {"missing": "E201", "type": "E202", "unknown": "E203"}.get(kind, "E204")
+
+
+def _describe(path) -> str:
+    named = [str(p) for p in path if not isinstance(p, int)]
+    return f"'{'.'.join(named)}'" if named else "the file"
+
+
+def _convert(error, smap, family, prefix):
+    path = tuple(prefix) + tuple(error.absolute_path)
+    where = json_path(path)
+    hint = error.schema.get("x-hint") if isinstance(error.schema, dict) else None
+    kind = error.validator
+
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extras = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        out = []
+        for extra in extras:
+            close = difflib.get_close_matches(str(extra), allowed, n=1)
+            tip = f"did you mean '{close[0]}'?" if close else (
+                f"allowed keys here: {', '.join(allowed)}" if allowed else None)
+            out.append(Diagnostic(_code("unknown", family), f"the key '{extra}' is not allowed here",
+                                  smap.span(path + (extra,), key=True), json_path(path + (extra,)), tip))
+        return out
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
+        return [Diagnostic(_code("missing", family), f"{_describe(path)} is missing the required key '{missing}'",
+                           smap.span(path), where, hint or f"add '{missing}:' here")]
+    if kind == "propertyNames":
+        bad = error.instance if not isinstance(error.instance, dict) else None
+        for sub in error.context or []:
+            bad = sub.instance
+            hint = sub.schema.get("x-hint", hint) if isinstance(sub.schema, dict) else hint
+            break
+        return [Diagnostic(_code("value", family), f"the name '{bad}' is not allowed",
+                           smap.span(path + (bad,), key=True), json_path(path + (bad,)), hint)]
+    if kind in ("oneOf", "anyOf"):
+        if isinstance(error.instance, dict) and error.context:
+            best = jsonschema.exceptions.best_match(error.context)
+            return _convert(best, smap, family, prefix)
+        return [Diagnostic(_code("type", family), f"{_describe(path)} has the value {_show(error.instance)}, "
+                           "which is not of an allowed form", smap.span(path), where, hint)]
+    if kind == "type":
+        expected = error.validator_value
+        expected = [expected] if isinstance(expected, str) else list(expected)
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        return [Diagnostic(_code("type", family), f"{_describe(path)} must be {words}, got {_show(error.instance)}",
+                           smap.span(path), where, hint or _type_hint(expected, error.instance))]
+    message = _plain_message(error, path)
+    return [Diagnostic(_code("value", family), message, smap.span(path), where, hint)]
+
+
+def _plain_message(error, path) -> str:
+    subject = _describe(path)
+    value = _show(error.instance)
+    kind = error.validator
+    if kind == "enum":
+        allowed = ", ".join(str(v) for v in error.validator_value)
+        return f"{subject} is {value}, which is not one of: {allowed}"
+    if kind == "const":
+        return f"{subject} must be {_show(error.validator_value)}, got {value}"
+    if kind == "pattern":
+        return f"{subject} has the value {value}, which is not of the expected form"
+    if kind == "format":
+        return f"{subject} has the value {value}, which is not a valid {error.validator_value}"
+    if kind in ("minimum", "maximum"):
+        word = "at least" if kind == "minimum" else "at most"
+        return f"{subject} is {value}, which is not {word} {error.validator_value}"
+    if kind == "minItems":
+        return f"{subject} needs at least {error.validator_value} item(s)"
+    if kind == "uniqueItems":
+        return f"{subject} lists the same value more than once"
+    if kind in ("minLength",):
+        return f"{subject} must not be empty"
+    if kind in ("minProperties", "maxProperties"):
+        return f"{subject} has the wrong number of keys"
+    return f"{subject} is not valid: {error.message}"
+
+
+def _show(value) -> str:
+    if value is None:
+        return "nothing (empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'the text "{value}"' if len(value) < 60 else f'the text "{value[:57]}..."'
+    if isinstance(value, float):
+        return f"the decimal number {value}"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return repr(value)
+
+
+def _type_hint(expected, found) -> str | None:
+    if "integer" in expected and isinstance(found, float):
+        return "only whole numbers are accepted (no decimals)"
+    if "integer" in expected and isinstance(found, str):
+        return "write the number without quotes, e.g. 12"
+    if "boolean" in expected and isinstance(found, str):
+        return "write true or false without quotes"
+    return None

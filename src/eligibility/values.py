@@ -1,0 +1,99 @@
+"""Case values as the rules see them: looked up by reference, and encoded for the engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from . import model as m
+
+
+def engine_value(value, field_type: str):
+    """A case or setting value in the form the engine compares safely."""
+    if field_type == "date":
+        return dt.date.fromisoformat(value).toordinal() if isinstance(value, str) else value.toordinal()
+    if field_type == "text":
+        return True                     # text is only ever tested for being recorded
+    if isinstance(value, list):
+        return tuple(value)
+    return value
+
+
+def nested_get(data, path: str):
+    for part in path.split("."):
+        if not isinstance(data, dict):
+            return None
+        data = data.get(part)
+    return data
+
+
+def flatten_item(item: dict, field: m.FieldDef) -> dict:
+    """One list item → engine values keyed as item-relative facts ('f_result', 'f_test__date')."""
+    out = {}
+
+    def walk(data, children, prefix):
+        for child in children:
+            name = child.path.rsplit(".", 1)[-1]
+            value = data.get(name) if isinstance(data, dict) else None
+            if value is None:
+                continue
+            if child.type == "record":
+                walk(value, child.children, prefix + name + "__")
+            else:
+                out["f_" + prefix + name] = engine_value(value, child.type)
+
+    walk(item, field.children, "")
+    return out
+
+
+class Lookup:
+    """Resolves references for one decision: case facts, derived values, settings, the decision itself."""
+
+    def __init__(self, vocabulary, setting_defs, facts: dict, settings: dict, on: dt.date, authority: str):
+        self.vocabulary = vocabulary
+        self.setting_defs = setting_defs
+        self.facts = facts
+        self.settings = settings
+        self.on = on
+        self.authority = authority
+        self.derived = {}
+
+    def fact(self, path: str):
+        return nested_get(self.facts, path)
+
+    def value(self, ref: m.Ref):
+        """The value in Python form (dates as date objects); None when not known."""
+        if ref.kind == "fact":
+            raw = self.fact(ref.name)
+            field = self.vocabulary.fields[ref.name]
+            return dt.date.fromisoformat(raw) if raw is not None and field.type == "date" else raw
+        if ref.kind == "setting":
+            raw = self.settings.get(ref.name)
+            kind = self.setting_defs[ref.name].type
+            return dt.date.fromisoformat(raw) if raw is not None and kind == "date" else raw
+        if ref.kind == "derived":
+            return self.derived[ref.name].value
+        return self.on if ref.name == "date" else self.authority
+
+    def missing_for(self, ref: m.Ref) -> tuple:
+        if ref.kind == "fact":
+            return (ref.name,) if self.fact(ref.name) is None else ()
+        if ref.kind == "derived":
+            return self.derived[ref.name].missing
+        return ()
+
+    def engine_entries(self, ref: m.Ref) -> dict:
+        """The engine attributes for one reference (two for a count: its low and high bounds)."""
+        value = self.value(ref)
+        if ref.kind == "derived" and self.derived[ref.name].value_type == "count":
+            low, high = value
+            entries = {ref.key + "__lo": low}
+            if high is not None:
+                entries[ref.key + "__hi"] = high
+            return entries
+        if value is None:
+            return {}
+        if isinstance(value, dt.date):
+            return {ref.key: value.toordinal()}
+        if ref.kind == "fact":
+            return {ref.key: engine_value(value, self.vocabulary.fields[ref.name].type)}
+        return {ref.key: value}
