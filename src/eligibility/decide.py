@@ -58,9 +58,7 @@ def _derivation_settings(rs: m.RuleSet) -> set:
 def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings: m.SettingsVersion | None,
            case_ref: str | None, fact_order=None) -> Decision:
     rs = prepared.rule_set
-    lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, settings.values if settings else {}, on, authority)
-    derived = derive_all(rs, prepared.compiled.derivations, lookup)
-    engine_facts = prepared.engine_facts(lookup)
+    lookup, derived, engine_facts = engine_input(prepared, facts, authority, on, settings)
     if fact_order is not None:
         engine_facts = [engine_facts[i] for i in fact_order]
     fired = engine.run(prepared.compiled, engine_facts)
@@ -75,6 +73,13 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
         outputs=tuple((o.name, o.text, _plain(lookup.value(o.ref))) for o in rs.outputs),
         engine=engine.ENGINE_NAME)
+
+
+def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
+    """Derived values and the engine facts for one case (the same input for the engine and the reference)."""
+    lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, settings.values if settings else {}, on, authority)
+    derived = derive_all(prepared.rule_set, prepared.compiled.derivations, lookup)
+    return lookup, derived, prepared.engine_facts(lookup)
 
 
 def _plain(value):

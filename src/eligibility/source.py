@@ -21,7 +21,17 @@ class _DuplicateKey(yaml.MarkedYAMLError):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and keeps dates as strings."""
+    """SafeLoader that rejects duplicate keys and aliases, and keeps dates as strings."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _Unsupported(None, None, "aliases (*name) are not allowed", event.start_mark)
+        return super().compose_node(parent, index)
+
+
+class _Unsupported(yaml.MarkedYAMLError):
+    pass
 
 
 def _construct_mapping(loader, node, deep=False):
@@ -95,8 +105,9 @@ class YamlProblem(Exception):
 def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
     """Parse one YAML document into (data, SourceMap); raise YamlProblem if it cannot be read."""
     syntax, duplicate, empty = (("E101", "E102", "E103") if code_prefix == "E" else ("C401", "C401", "C401"))
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise YamlProblem(Diagnostic(empty, "the file is empty", Span(file, 1, 1),
@@ -106,6 +117,10 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
         mark = exc.problem_mark
         raise YamlProblem(Diagnostic(duplicate, exc.problem, Span(file, mark.line + 1, mark.column + 1),
                                      hint=f"remove one of them ({exc.context}); YAML keeps only one")) from None
+    except _Unsupported as exc:
+        mark = exc.problem_mark
+        raise YamlProblem(Diagnostic(syntax, exc.problem, Span(file, mark.line + 1, mark.column + 1),
+                                     hint="write the value out in full instead of referring to an anchor (&name)")) from None
     except yaml.composer.ComposerError as exc:
         mark = exc.problem_mark
         raise YamlProblem(Diagnostic(empty, "the file holds more than one YAML document",
@@ -117,10 +132,15 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
         problem = exc.problem or "invalid YAML"
         raise YamlProblem(Diagnostic(syntax, f"YAML syntax error: {problem}", Span(file, line, column),
                                      hint="check indentation and that every ':' is followed by a space")) from None
+    except yaml.reader.ReaderError as exc:
+        raise YamlProblem(Diagnostic(syntax, f"the file contains a character YAML does not allow ({exc.reason})",
+                                     Span(file, 1, exc.position + 1 if exc.position is not None else 1),
+                                     hint="save the file as plain UTF-8 text")) from None
     except yaml.YAMLError as exc:
         raise YamlProblem(Diagnostic(syntax, f"YAML error: {exc}", Span(file, 1, 1))) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, SourceMap.from_node(node, file)
 
 

@@ -1,0 +1,100 @@
+"""Properties of the engine: it agrees with the reference evaluator, and the order of facts never matters."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+import eligibility
+from eligibility import reference
+from strategies import AUTHORITIES, dates_around, facts_for
+
+OPERATORS = Path(__file__).parent / "fixtures" / "operators"
+BOUNDARIES = (dt.date(2020, 1, 1), dt.date(2020, 2, 29), dt.date(2020, 3, 31))
+
+
+@pytest.fixture(scope="module")
+def operators():
+    return eligibility.load(OPERATORS)
+
+
+def _case_strategy(engine, dates):
+    return st.fixed_dictionaries({
+        "facts": facts_for(engine.corpus.vocabulary, dates),
+        "authority": st.sampled_from(AUTHORITIES),
+        "assessment_date": dates.map(dt.date.isoformat),
+    })
+
+
+@given(data=st.data())
+def test_engine_agrees_with_reference_on_every_operator(operators, data):
+    case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
+    case["decision"] = "operators"
+    decision = operators.decide(case)
+    note(decision.to_json())
+    engine_statuses = {c.id: c.status for c in decision.criteria}
+    assert engine_statuses == reference.criterion_statuses(operators, case)
+
+
+@given(data=st.data())
+def test_engine_agrees_with_reference_on_adult_eligibility(engine, data):
+    case = data.draw(_case_strategy(engine, dates_around(dt.date(2015, 4, 1), dt.date(2000, 1, 1))))
+    case["decision"] = "adult-eligibility"
+    case["assessment_date"] = data.draw(dates_around(dt.date(2015, 4, 1), dt.date(2024, 2, 29))
+                                        .filter(lambda d: d >= dt.date(2015, 4, 1))).isoformat()
+    decision = engine.decide(case)
+    assert {c.id: c.status for c in decision.criteria} == reference.criterion_statuses(engine, case)
+
+
+@given(data=st.data())
+def test_order_of_facts_given_to_the_engine_never_changes_the_decision(operators, data):
+    case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
+    case["decision"] = "operators"
+    criteria = len(operators.corpus.rule_sets[0].criteria)
+    order = data.draw(st.permutations(range(criteria)))
+    assert operators.decide(case, _fact_order=order).to_json() == operators.decide(case).to_json()
+
+
+@given(data=st.data())
+def test_order_of_keys_in_the_case_never_changes_the_decision(operators, data):
+    case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
+    case["decision"] = "operators"
+    shuffled = json.loads(json.dumps(case))
+    shuffled["facts"] = dict(reversed(list(shuffled["facts"].items())))
+    assert operators.decide(shuffled).to_json() == operators.decide(case).to_json()
+
+
+@given(data=st.data())
+def test_order_of_list_items_never_changes_the_outcome_or_any_criterion(operators, data):
+    case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
+    case["decision"] = "operators"
+    screens = case["facts"].get("screens")
+    reordered = json.loads(json.dumps(case))
+    if isinstance(screens, list):
+        reordered["facts"]["screens"] = data.draw(st.permutations(screens))
+    first, second = operators.decide(case), operators.decide(reordered)
+    assert first.outcome == second.outcome
+    assert [(c.id, c.status, c.facts_used) for c in first.criteria] == [
+        (c.id, c.status, c.facts_used) for c in second.criteria]
+
+
+@given(data=st.data())
+def test_same_case_gives_byte_identical_json(engine, data):
+    case = data.draw(_case_strategy(engine, st.dates(dt.date(1940, 1, 1), dt.date(2026, 1, 1))))
+    case.update(decision="adult-eligibility", assessment_date="2024-05-01")
+    assert engine.decide(case).to_json() == engine.decide(json.loads(json.dumps(case))).to_json()
+
+
+@given(data=st.data())
+def test_care_a_carer_provides_never_changes_adult_eligibility(engine, data):
+    case = data.draw(_case_strategy(engine, st.dates(dt.date(1940, 1, 1), dt.date(2026, 1, 1))))
+    case.update(decision="adult-eligibility", assessment_date="2024-05-01")
+    without = dict(case, facts={k: v for k, v in case["facts"].items() if k != "carer_support"})
+    first, second = engine.decide(case).to_dict(), engine.decide(without).to_dict()
+    assert first["outcome"] == second["outcome"]
+    assert first["criteria"] == second["criteria"]
