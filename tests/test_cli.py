@@ -44,7 +44,7 @@ def test_json_output_is_stable_and_complete():
     assert first.exit_code == 0 and first.stdout == second.stdout
     results = json.loads(first.stdout)
     assert [r["decision"]["outcome"] for r in results] == ["eligible", "not_eligible"]
-    assert results[0]["decision"]["rule_set"]["sha256"] and results[0]["decision"]["rule_set"]["version"] == "2015.1"
+    assert results[0]["decision"]["rule_set"]["sha256"] and results[0]["decision"]["rule_set"]["version"] == "2015.2"
     assert first.stdout == json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -56,7 +56,7 @@ def test_several_cases_print_every_decision_even_when_one_is_invalid(tmp_path):
     assert result.stdout.count("adult-eligibility for Rutland County Council") == 2
     assert "NOT ELIGIBLE" in result.stdout
     assert "bad.yaml:3:20: error[C402]" in result.stderr
-    assert "not a valid date" in result.stderr
+    assert "which is not a real date" in result.stderr
 
 
 def test_json_reports_invalid_cases_alongside_decisions(tmp_path):
@@ -80,7 +80,7 @@ def test_a_date_before_any_rules_gives_no_rules_in_force():
     result = run("check", ELIGIBLE, "--on", "2014-06-01")
     assert result.exit_code == 1
     assert "error[C405]: no rules for 'adult-eligibility' are in force for rutland on 2014-06-01" in result.stderr
-    assert "rules in force: from 2015-04-01 (version 2015.1)" in result.stderr
+    assert "rules in force: from 2015-04-01 (version 2015.2)" in result.stderr
     assert result.stdout == ""
 
 

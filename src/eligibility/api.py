@@ -97,7 +97,13 @@ class Engine:
             raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
         settings = self.settings_for(authority, on)
         prepared = self._prepared[id(rule_set)]
-        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order)
+        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order,
+                      self.variations_for(authority, decision, on))
+
+    def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
+        """The declared variations of an authority that bear on a decision on a date."""
+        return tuple(v for v in self.corpus.variations
+                     if v.authority == authority and decision in v.decisions and v.in_force(on))
 
     def _resolve(self, case, decision, authority, on, smap):
         decision = decision or case.get("decision")

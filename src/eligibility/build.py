@@ -90,12 +90,12 @@ class Builder:
                         for name, spec in (data.get("derived") or {}).items())
         criteria = tuple(
             m.Criterion(c["id"], c["text"], c["citation"], self.condition(c["condition"], ("criteria", i, "condition")),
-                        c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)))
+                        c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)),
+                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None)
             for i, c in enumerate(data["criteria"]))
         outcomes = tuple(self.outcome(o, ("outcomes", i), last=i == len(data["outcomes"]) - 1)
                          for i, o in enumerate(data["outcomes"]))
-        outputs = tuple(m.Output(name, o["text"], self.ref(o["value"], ("outputs", name, "value")))
-                        for name, o in (data.get("outputs") or {}).items())
+        outputs = self.outputs(data.get("outputs") or {}, ("outputs",))
         disregards = tuple(m.Disregard(d["fact"], d["text"], d["citation"]) for d in data.get("disregards") or ())
         return m.RuleSet(
             id=data["id"], decision=data["decision"], version=str(data["version"]), title=data["title"],
@@ -115,13 +115,25 @@ class Builder:
             self.problem(path, "the last outcome must say 'otherwise: true'",
                          "it is the outcome when no earlier outcome applies")
         when = self.outcome_condition(data["when"], path + ("when",)) if "when" in data else None
-        return m.OutcomeRule(data["outcome"], when, data.get("text"))
+        return m.OutcomeRule(data["outcome"], when, data.get("text"), self.outputs(data.get("outputs") or {}, path + ("outputs",)))
+
+    def outputs(self, data: dict, path) -> tuple:
+        out = []
+        for name, o in data.items():
+            if ("value" in o) == ("fixed" in o):
+                self.problem(path + (name,), f"output '{name}' needs either 'value' or 'fixed', not both",
+                             "e.g. value: {setting: council_name}, or fixed: Care Act 2014 s9")
+                continue
+            ref = self.ref(o["value"], path + (name, "value")) if "value" in o else None
+            out.append(m.Output(name, o["text"], ref, o.get("fixed")))
+        return tuple(out)
 
     def derivation(self, name, spec: dict, path) -> m.Derivation:
-        kinds = [k for k in ("count", "years_between", "days_between", "date_plus") if k in spec]
+        kinds = [k for k in ("count", "years_between", "days_between", "date_plus", "date_minus", "first", "last",
+                             "first_known") if k in spec]
         if len(kinds) != 1:
             self.problem(path, f"derived value '{name}' must use exactly one of count, years_between, "
-                         "days_between or date_plus", "e.g. count: outcomes")
+                         "days_between, date_plus, date_minus, first, last or first_known", "e.g. count: outcomes")
             return m.Derivation(name, spec["text"], "invalid", {}, "integer", spec.get("citation"), self.smap.span(path))
         how = kinds[0]
         if how == "count":
@@ -129,18 +141,32 @@ class Builder:
                       "where": self.condition(spec["where"], path + ("where",)) if "where" in spec else None,
                       "includes_any": tuple(spec["includes_any"]) if "includes_any" in spec else None}
             value_type = "count"
-        elif how == "date_plus":
-            body = spec["date_plus"]
+        elif how in ("first", "last"):
+            params = {"items": spec[how],
+                      "where": self.condition(spec["where"], path + ("where",)) if "where" in spec else None,
+                      "value": spec.get("value")}
+            if "value" not in spec:
+                self.problem(path, f"derived value '{name}' takes '{how}' item's field: add 'value: <field of the item>'")
+            value_type = "pick"
+        elif how == "first_known":
+            params = {"refs": tuple(self.ref(r, path + ("first_known", i)) for i, r in enumerate(spec["first_known"]))}
+            value_type = "first_known"
+        elif how in ("date_plus", "date_minus"):
+            body = spec[how]
             unit = next(k for k in ("days", "weeks", "months", "years") if k in body)
-            params = {"date": self.ref(body["date"], path + ("date_plus", "date")), "unit": unit,
-                      "amount": self.operand(body[unit], path + ("date_plus", unit))}
+            params = {"date": self.ref(body["date"], path + (how, "date")), "unit": unit,
+                      "amount": self.operand(body[unit], path + (how, unit)), "sign": 1 if how == "date_plus" else -1}
             value_type = "date"
         else:
             body = spec[how]
             params = {"from": self.ref(body["from"], path + (how, "from")), "to": self.ref(body["to"], path + (how, "to"))}
             value_type = "integer"
-        if how != "count" and ("where" in spec or "includes_any" in spec):
-            self.problem(path, f"'where' and 'includes_any' only go with 'count' (derived value '{name}')")
+        if how not in ("count", "first", "last") and "where" in spec:
+            self.problem(path, f"'where' only goes with count, first or last (derived value '{name}')")
+        if how != "count" and "includes_any" in spec:
+            self.problem(path, f"'includes_any' only goes with 'count' (derived value '{name}')")
+        if how not in ("first", "last") and "value" in spec:
+            self.problem(path, f"'value' only goes with first or last (derived value '{name}')")
         return m.Derivation(name, spec["text"], how, params, value_type, spec.get("citation"), self.smap.span(path))
 
     # -- vocabulary and settings -------------------------------------------------------
@@ -156,7 +182,7 @@ class Builder:
                                  did_you_mean(values, lists) or "define it under 'choice_lists:'", code="E301")
                 values = lists.get(values, ())
             children = tuple(self.fields(spec.get("fields") or {}, lists, f"{full}.", here + ("fields",)))
-            if spec["type"] in ("choice", "choices") and not values:
+            if spec["type"] in ("choice", "choices") and not values and not isinstance(spec.get("values"), str):
                 self.problem(here, f"field '{full}' is a {spec['type']} field but lists no 'values'")
             if spec["type"] in ("record", "list") and not children:
                 self.problem(here, f"field '{full}' is a {spec['type']} but has no 'fields'")
@@ -182,3 +208,11 @@ class Builder:
                 digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i))))
         return out
 
+    def variations(self, data: dict) -> list[m.Variation]:
+        return [m.Variation(
+            id=v["id"], authority=data["authority"], text=v["text"], decisions=tuple(v["decisions"]),
+            settings=tuple(v.get("settings", ())), criteria=tuple(v.get("criteria", ())),
+            outputs=tuple(v.get("outputs", ())), outcome_may_differ=bool(v.get("outcome_may_differ", False)),
+            justification=v["justification"], source=v["source"], effective_from=to_date(v["effective_from"]),
+            effective_to=to_date(v.get("effective_to")), span=self.smap.span(("variations", i)))
+            for i, v in enumerate(data.get("variations") or ())]

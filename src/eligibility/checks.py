@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from . import model as m
-from .diagnostics import Diagnostic, Span, did_you_mean
+from .diagnostics import Diagnostic, Span, did_you_mean, json_path
 from .scope import SCALAR_TYPES, Scope, ValueType, item_scope_fields, refs_in
 
 MAX_COMPARISONS = 24        # per criterion: keeps every engine pattern far inside the engine's limits
@@ -25,18 +25,59 @@ _OPS_BY_TYPE = {
     "choices": {"includes_any", "includes_none"},
 }
 _ITEM_ONLY_OPS = {"includes_any", "includes_none"}
+_DATE_OPS = {"at_least": "on_or_after", "at_most": "on_or_before", "more_than": "after", "less_than": "before"}
+_NUMBER_OPS = {date_op: number_op for number_op, date_op in _DATE_OPS.items()}
+_TYPE_WORDS = {"boolean": "true or false", "integer": "a whole number", "count": "a count", "date": "a date",
+               "choice": "a choice", "choices": "a list of choices", "text": "text", "record": "a record",
+               "list": "a list"}
+_LITERAL_HINTS = {"boolean": "write true or false without quotes", "integer": "write a whole number without quotes",
+                  "count": "write a whole number without quotes", "date": "write dates as YYYY-MM-DD, e.g. 2015-04-01"}
 
 
-def check_corpus(corpus: m.Corpus) -> list[Diagnostic]:
+def check_corpus(corpus: m.Corpus, sources: dict | None = None) -> list[Diagnostic]:
+    """Every problem of meaning. ``sources`` (file name -> SourceMap) lets each one point at the exact line."""
+    sources = sources or {}
     found = []
-    found += check_folders(corpus)
-    found += check_settings_values(corpus)
-    found += check_periods(corpus)
+    found += check_folders(corpus, sources)
+    found += check_settings_values(corpus, sources)
+    found += check_periods(corpus, sources)
     for rule_set in corpus.rule_sets:
         scope = Scope(corpus.vocabulary, corpus.setting_defs, rule_set)
-        found += check_rule_set(rule_set, scope)
-        found += check_disregards(rule_set, scope)
-        found += check_settings_coverage(rule_set, scope, corpus)
+        found += check_rule_set(rule_set, scope, sources)
+        found += check_disregards(rule_set, scope, sources)
+        found += check_settings_coverage(rule_set, scope, corpus, sources)
+    found += check_variations(corpus)
+    return found
+
+
+def check_variations(corpus) -> list[Diagnostic]:
+    """Declared variations name real decisions, settings, criteria and outputs, once each."""
+    found, seen = [], {}
+    decisions = {}
+    for rs in corpus.rule_sets:
+        entry = decisions.setdefault(rs.decision, {"criteria": set(), "outputs": set()})
+        entry["criteria"] |= {c.id for c in rs.criteria}
+        entry["outputs"] |= {o.name for o in _every_output(rs)}
+    for v in corpus.variations:
+        where = f"variation '{v.id}' of {v.authority}"
+        if v.id in seen:
+            found.append(_d("E302", f"the variation id '{v.id}' is used twice", v.span, "give each variation its own id"))
+        seen[v.id] = v
+        if v.effective_to and v.effective_to < v.effective_from:
+            found.append(_d("E310", f"{where}: effective_to {v.effective_to} is before effective_from {v.effective_from}",
+                            v.span, "effective_to is the last day the variation applies"))
+        for decision in v.decisions:
+            if decision not in decisions:
+                found.append(_d("E301", f"{where} names decision '{decision}', which no rule set makes", v.span,
+                                did_you_mean(decision, decisions) or f"decisions: {', '.join(sorted(decisions))}"))
+        known_criteria = set().union(*(decisions[d]["criteria"] for d in v.decisions if d in decisions))
+        known_outputs = set().union(*(decisions[d]["outputs"] for d in v.decisions if d in decisions))
+        for name, kind, known in ([(s, "setting", corpus.setting_defs) for s in v.settings]
+                                  + [(c, "criterion", known_criteria) for c in v.criteria]
+                                  + [(o, "output", known_outputs) for o in v.outputs]):
+            if name not in known:
+                found.append(_d("E301", f"{where} names {kind} '{name}', which is not defined for its decisions",
+                                v.span, did_you_mean(name, known)))
     return found
 
 
@@ -44,20 +85,45 @@ def _d(code, message, span, hint=None, path="$") -> Diagnostic:
     return Diagnostic(code, message, span or Span("?"), path, hint)
 
 
+def _at(sources, item, path, key=False) -> tuple:
+    """(span, path) of ``path`` inside the file of ``item`` (a rule set or settings version)."""
+    smap = sources.get(item.file)
+    return (smap.span(path, key=key) if smap else item.span), json_path(path)
+
+
+def _version_path(corpus, sv) -> tuple:
+    """('versions', i): where a settings version sits in its file."""
+    same_file = [s for s in corpus.settings if s.file == sv.file]
+    return ("versions", next(i for i, s in enumerate(same_file) if s is sv))
+
+
+def _plain(value) -> str:
+    """A value as it is written in a rule file (true, 12, "text"), never as Python shows it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)
+
+
 # -- files and folders -----------------------------------------------------------------
-def check_folders(corpus) -> list[Diagnostic]:
+def check_folders(corpus, sources=None) -> list[Diagnostic]:
+    sources = sources or {}
     found = []
     for rs in corpus.rule_sets:
         folder = corpus.folders.get(rs.file)
         if folder != "shared" and tuple(rs.applies_to) != (folder,):
+            span, path = _at(sources, rs, ("applies_to",))
             found.append(_d("E303", f"rule set '{rs.id}' is in the '{folder}' folder but applies to "
-                            f"{', '.join(rs.applies_to)}", rs.span,
-                            f"a rule set in rules/{folder}/ applies only to {folder}; shared rules go in rules/shared/"))
+                            f"{', '.join(rs.applies_to)}", span,
+                            f"a rule set in rules/{folder}/ applies only to {folder}; shared rules go in rules/shared/",
+                            path))
     for sv in corpus.settings:
         folder = corpus.folders.get(sv.file)
         if folder != sv.authority:
-            found.append(_d("E303", f"settings for '{sv.authority}' are in the '{folder}' folder", sv.span,
-                            f"move the file to rules/{sv.authority}/"))
+            span, path = _at(sources, sv, ("authority",))
+            found.append(_d("E303", f"settings for '{sv.authority}' are in the '{folder}' folder", span,
+                            f"move the file to rules/{sv.authority}/", path))
     return found
 
 
@@ -67,73 +133,98 @@ def _overlap(a_from, a_to, b_from, b_to) -> bool:
     return a_from <= (b_to or big) and b_from <= (a_to or big)
 
 
-def check_periods(corpus) -> list[Diagnostic]:
+def _period(item) -> str:
+    start = item.effective_from.isoformat()
+    return f"{start} to {item.effective_to.isoformat()}" if item.effective_to else f"from {start}"
+
+
+def _end_hint(a, b) -> str:
+    if a.effective_from < b.effective_from:
+        day_before = (b.effective_from - dt.timedelta(days=1)).isoformat()
+        return f"give version {a.version} the effective_to {day_before}, the day before version {b.version} starts"
+    return "two versions cannot start on the same day; change one effective_from"
+
+
+def check_periods(corpus, sources=None) -> list[Diagnostic]:
+    sources = sources or {}
     found = []
     for item in list(corpus.rule_sets) + list(corpus.settings):
         if item.effective_to and item.effective_to < item.effective_from:
+            prefix = _version_path(corpus, item) if isinstance(item, m.SettingsVersion) else ()
+            span, path = _at(sources, item, prefix + ("effective_to",))
             found.append(_d("E310", f"effective_to {item.effective_to} is before effective_from {item.effective_from}",
-                            item.span, "effective_to is the last day the version is in force"))
+                            span, "effective_to is the last day the version is in force", path))
     rule_sets = sorted(corpus.rule_sets, key=lambda r: (r.decision, r.effective_from, r.file))
     for i, a in enumerate(rule_sets):
         for b in rule_sets[i + 1:]:
             shared = sorted(set(a.applies_to) & set(b.applies_to))
             if a.decision == b.decision and shared and _overlap(a.effective_from, a.effective_to, b.effective_from, b.effective_to):
-                found.append(_d("E304", f"rule set '{b.id}' version {b.version} overlaps '{a.id}' version {a.version} "
-                                f"({a.file}) for decision '{a.decision}' and {', '.join(shared)}", b.span,
-                                "give the earlier version an effective_to the day before the later one starts"))
+                span, path = _at(sources, b, ("effective_from",))
+                found.append(_d("E304", f"rule set '{b.id}' version {b.version} ({_period(b)}) overlaps '{a.id}' version "
+                                f"{a.version} ({_period(a)}, in {a.file}): both make '{a.decision}' decisions "
+                                f"for {', '.join(shared)}", span, _end_hint(a, b), path))
     settings = sorted(corpus.settings, key=lambda s: (s.authority, s.effective_from))
     for i, a in enumerate(settings):
         for b in settings[i + 1:]:
             if a.authority == b.authority and _overlap(a.effective_from, a.effective_to, b.effective_from, b.effective_to):
-                found.append(_d("E304", f"settings version {b.version} of {b.authority} overlaps version {a.version}",
-                                b.span, "give the earlier version an effective_to the day before the later one starts"))
+                span, path = _at(sources, b, _version_path(corpus, b) + ("effective_from",))
+                found.append(_d("E304", f"settings version {b.version} of {b.authority} ({_period(b)}) overlaps "
+                                f"version {a.version} ({_period(a)})", span, _end_hint(a, b), path))
     return found
 
 
 # -- settings ----------------------------------------------------------------------------
-def check_settings_values(corpus) -> list[Diagnostic]:
+def check_settings_values(corpus, sources=None) -> list[Diagnostic]:
+    sources = sources or {}
     found = []
     for sv in corpus.settings:
+        here = _version_path(corpus, sv) + ("settings",)
         for name, value in sv.values.items():
             definition = corpus.setting_defs.get(name)
             if definition is None:
-                found.append(_d("E301", f"'{name}' is not a defined setting", sv.span,
-                                did_you_mean(name, corpus.setting_defs) or "settings are defined in rules/shared/settings.yaml"))
+                span, path = _at(sources, sv, here + (name,), key=True)
+                found.append(_d("E301", f"{sv.authority} version {sv.version} sets '{name}', which is not a defined setting",
+                                span, did_you_mean(name, corpus.setting_defs)
+                                or "settings are defined in rules/shared/settings.yaml", path))
                 continue
             problem = _setting_value_problem(definition, value)
             if problem:
                 code, message, hint = problem
-                found.append(_d(code, f"setting '{name}' of {sv.authority} version {sv.version}: {message}", sv.span, hint))
+                span, path = _at(sources, sv, here + (name, "value"))
+                found.append(_d(code, f"setting '{name}' of {sv.authority} version {sv.version}: {message}", span, hint,
+                                path))
     return found
 
 
 def _setting_value_problem(d: m.SettingDef, value):
     expected = {"boolean": bool, "integer": int, "text": str, "date": str, "choice": str}[d.type]
     if not isinstance(value, expected) or (d.type == "integer" and isinstance(value, bool)):
-        return "E306", f"must be {d.type}, got {value!r}", None
+        words = {"date": "a date written YYYY-MM-DD", "choice": f"one of {', '.join(d.values)}"}.get(d.type, _TYPE_WORDS[d.type])
+        return "E306", f"must be {words}, got {_plain(value)}", _LITERAL_HINTS.get(d.type)
     if d.type == "date" and not _is_date(value):
         return "E306", f"'{value}' is not a date", "write dates as YYYY-MM-DD"
     if d.type == "choice" and value not in d.values:
         return "E306", f"'{value}' is not one of {', '.join(d.values)}", did_you_mean(value, d.values)
     if d.type == "integer":
         if d.minimum is not None and value < d.minimum:
-            return "E305", f"{value} is below the lowest value allowed, {d.minimum}", f"bound set by {d.citation}"
+            return "E305", f"{value} is below the lowest value allowed, {d.minimum}", f"the bound comes from {d.citation}"
         if d.maximum is not None and value > d.maximum:
-            return "E305", f"{value} is above the highest value allowed, {d.maximum}", f"bound set by {d.citation}"
+            return "E305", f"{value} is above the highest value allowed, {d.maximum}", f"the bound comes from {d.citation}"
     return None
 
 
-def check_settings_coverage(rs: m.RuleSet, scope: Scope, corpus) -> list[Diagnostic]:
+def check_settings_coverage(rs: m.RuleSet, scope: Scope, corpus, sources=None) -> list[Diagnostic]:
     needed = sorted({r.name for r in _all_refs(rs) if r.kind == "setting" and r.name in corpus.setting_defs})
     found = []
-    for authority in rs.applies_to:
+    for index, authority in enumerate(rs.applies_to):
         versions = sorted((s for s in corpus.settings if s.authority == authority), key=lambda s: s.effective_from)
         for name in needed:
             gap = _first_gap(rs.effective_from, rs.effective_to, [s for s in versions if name in s.values])
             if gap:
+                span, path = _at(sources or {}, rs, ("applies_to", index))
                 found.append(_d("E308", f"rule set '{rs.id}' reads setting '{name}', but {authority} has no value "
-                                f"for it in force on {gap.isoformat()}", rs.span,
-                                f"add '{name}' to a version in rules/{authority}/ covering that date"))
+                                f"for it in force on {gap.isoformat()}", span,
+                                f"add '{name}' to a version in rules/{authority}/ covering that date", path))
     return found
 
 
@@ -159,45 +250,69 @@ def _all_refs(rs: m.RuleSet) -> list[m.Ref]:
     refs = []
     for c in rs.criteria:
         refs += refs_in(c.condition)
+        if c.waived_when is not None:
+            refs += refs_in(c.waived_when)
     for d in rs.derived:
         refs += derivation_refs(d)
-    refs += [o.ref for o in rs.outputs]
+    refs += [o.ref for o in _every_output(rs) if o.ref is not None]
     return refs
 
 
-def check_rule_set(rs: m.RuleSet, scope: Scope) -> list[Diagnostic]:
+def _every_output(rs: m.RuleSet) -> list:
+    return list(rs.outputs) + [o for outcome in rs.outcomes for o in outcome.outputs]
+
+
+def check_rule_set(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic]:
+    sources = sources or {}
     found = []
     seen = {}
-    for c in rs.criteria:
+    for i, c in enumerate(rs.criteria):
+        where = json_path(("criteria", i))
         if c.id in seen:
             found.append(_d("E302", f"criterion id '{c.id}' is used twice in rule set '{rs.id}'", c.span,
-                            "give each criterion its own id"))
-        seen[c.id] = c
+                            f"give each criterion its own id (the other one is at {seen[c.id].span})", where))
+        seen.setdefault(c.id, c)
+        if c.id.startswith(m.WAIVER_PREFIX):
+            found.append(_d("E204", f"criterion ids may not start with '{m.WAIVER_PREFIX}' ('{c.id}')", c.span,
+                            "that prefix names the waiver of a gate; choose another id", where))
         if c.confidence == "unverified" and not c.note:
             found.append(_d("E201", f"criterion '{c.id}' is marked unverified but has no note saying so", c.span,
-                            "add a 'note:' explaining what must be checked in the source"))
-        found += check_condition(c.condition, scope, f"criterion '{c.id}'", c.span)
+                            "add a 'note:' explaining what must be checked in the source", where))
+        found += check_condition(c.condition, scope, f"criterion '{c.id}'", c.span, path=where + ".condition")
+        if c.waived_when is not None:
+            found += check_condition(c.waived_when, scope, f"criterion '{c.id}' (waived_when)", c.span,
+                                     path=where + ".waived_when")
         size = _comparison_count(c.condition)
         if size > MAX_COMPARISONS:
             found.append(_d("E309", f"criterion '{c.id}' makes {size} comparisons; at most {MAX_COMPARISONS} are allowed",
-                            c.span, "split it into several criteria and combine them in 'outcomes'"))
+                            c.span, "split it into several criteria and combine them in 'outcomes'", where))
     defined = []
     for d in rs.derived:
         found += check_derivation(d, scope, defined)
         defined.append(d.name)
     names = [o.outcome for o in rs.outcomes]
-    for o in rs.outcomes:
+    for i, o in enumerate(rs.outcomes):
+        span, path = _at(sources, rs, ("outcomes", i, "outcome"))
         if o.outcome == "insufficient_information":
-            found.append(_d("E204", "the outcome 'insufficient_information' is given automatically", rs.span,
-                            "it applies when a missing fact could change the outcome; remove it from the list"))
-        if names.count(o.outcome) > 1 and o is next(x for x in rs.outcomes if x.outcome == o.outcome):
-            found.append(_d("E302", f"outcome '{o.outcome}' is listed twice", rs.span, "combine the conditions with 'any'"))
+            found.append(_d("E204", "the outcome 'insufficient_information' is given automatically", span,
+                            "it applies when a missing fact could change the outcome; remove it from the list", path))
+        if o.outcome in names[:i]:
+            found.append(_d("E302", f"outcome '{o.outcome}' is listed twice", span,
+                            "list it once and combine the conditions with 'any'", path))
         for ref in _criterion_refs(o.when):
             if ref.id not in seen:
                 found.append(_d("E301", f"outcome '{o.outcome}' names criterion '{ref.id}', which is not defined",
-                                ref.span, did_you_mean(ref.id, seen) or "criteria are listed under 'criteria:'"))
+                                ref.span, did_you_mean(ref.id, seen) or "criteria are listed under 'criteria:'",
+                                json_path(("outcomes", i, "when"))))
     for output in rs.outputs:
-        found += _check_ref(output.ref, scope, f"output '{output.name}'", rs.span)
+        if output.ref is not None:
+            span, path = _at(sources, rs, ("outputs", output.name, "value"))
+            found += _check_ref(output.ref, scope, f"output '{output.name}'", span, path)
+    for i, outcome in enumerate(rs.outcomes):
+        for output in outcome.outputs:
+            if output.ref is not None:
+                span, path = _at(sources, rs, ("outcomes", i, "outputs", output.name, "value"))
+                found += _check_ref(output.ref, scope, f"output '{output.name}' of outcome '{outcome.outcome}'", span, path)
     return found
 
 
@@ -221,22 +336,22 @@ def _comparison_count(node) -> int:
     return 0
 
 
-def _check_ref(ref: m.Ref, scope: Scope, owner: str, span) -> list[Diagnostic]:
+def _check_ref(ref: m.Ref, scope: Scope, owner: str, span, path="$") -> list[Diagnostic]:
     if scope.type_of(ref) is not None:
         return []
     hint = did_you_mean(ref.name, scope.candidates(ref.kind))
     where = {"fact": "case fields (rules/shared/case-fields.yaml)", "setting": "setting definitions",
              "derived": "'derived:' of this rule set"}.get(ref.kind, "")
     return [_d("E301", f"{owner} reads {ref.kind} '{ref.name}', which is not defined", span,
-               hint or (f"it must be defined in the {where}" if where else None))]
+               hint or (f"it must be defined in the {where}" if where else None), path)]
 
 
-def check_condition(node, scope: Scope, owner: str, span, item_fields=None) -> list[Diagnostic]:
+def check_condition(node, scope: Scope, owner: str, span, item_fields=None, path="$") -> list[Diagnostic]:
     """Type-check a condition. ``item_fields`` is set inside a count's 'where' (item-relative facts)."""
     if isinstance(node, (m.AllOf, m.AnyOf)):
-        return [d for item in node.items for d in check_condition(item, scope, owner, span, item_fields)]
+        return [d for item in node.items for d in check_condition(item, scope, owner, span, item_fields, path)]
     if isinstance(node, m.Not):
-        return check_condition(node.item, scope, owner, span, item_fields)
+        return check_condition(node.item, scope, owner, span, item_fields, path)
     if not isinstance(node, m.Compare):
         return []
     where = node.span or span
@@ -244,8 +359,8 @@ def check_condition(node, scope: Scope, owner: str, span, item_fields=None) -> l
     if subject_type is None:
         candidates = sorted(item_fields) if item_fields is not None and node.subject.kind == "fact" else scope.candidates(node.subject.kind)
         return [_d("E301", f"{owner} reads {node.subject.kind} '{node.subject.name}', which is not defined", where,
-                   did_you_mean(node.subject.name, candidates) or "check the spelling against the case fields")]
-    return _check_compare(node, subject_type, scope, owner, where, item_fields)
+                   did_you_mean(node.subject.name, candidates) or "check the spelling against the case fields", path)]
+    return _check_compare(node, subject_type, scope, owner, where, item_fields, path)
 
 
 def _resolve(ref, scope, item_fields):
@@ -255,36 +370,42 @@ def _resolve(ref, scope, item_fields):
     return scope.type_of(ref)
 
 
-def _check_compare(node, vt, scope, owner, where, item_fields) -> list[Diagnostic]:
+def _check_compare(node, vt, scope, owner, where, item_fields, path="$") -> list[Diagnostic]:
     allowed = set(_OPS_BY_TYPE.get(vt.type, ()))
     if item_fields is None:
         allowed -= _ITEM_ONLY_OPS
     label = f"{node.subject.kind} '{node.subject.name}'"
     if node.op not in allowed:
+        instead = (_DATE_OPS if vt.type == "date" else _NUMBER_OPS).get(node.op)
         if vt.type in ("choices", "list", "record"):
             hint = "count it with a derived value, e.g. derived: {n: {text: ..., count: " + node.subject.name + "}}"
+        elif instead in allowed:
+            hint = f"use '{instead}' instead; {_TYPE_WORDS[vt.type]} can be compared with: {', '.join(sorted(allowed))}"
         else:
-            hint = f"a {vt.type} can be compared with: {', '.join(sorted(allowed)) or 'nothing'}"
-        return [_d("E306", f"{owner}: '{node.op}' cannot be used with {label}, which is {vt.type}", where, hint)]
+            hint = f"{_TYPE_WORDS.get(vt.type, vt.type)} can be compared with: {', '.join(sorted(allowed)) or 'nothing'}"
+        return [_d("E306", f"{owner}: '{node.op}' cannot be used with {label}, which is "
+                   f"{_TYPE_WORDS.get(vt.type, vt.type)}", where, hint, path)]
     operand = node.operand
     if isinstance(operand, m.Ref):
         other = _resolve(operand, scope, item_fields)
         if other is None:
-            return _check_ref(operand, scope, owner, where)
+            return _check_ref(operand, scope, owner, where, path)
         compatible = {vt.type, other.type} <= {"integer", "count"} or vt.type == other.type
         if not compatible or other.type == "count":
-            return [_d("E306", f"{owner}: {label} ({vt.type}) is compared with {operand.kind} '{operand.name}' "
-                       f"({other.type})", where, "compare values of the same type")]
+            return [_d("E306", f"{owner}: {label} ({_TYPE_WORDS.get(vt.type, vt.type)}) is compared with "
+                       f"{operand.kind} '{operand.name}' ({_TYPE_WORDS.get(other.type, other.type)})", where,
+                       "compare values of the same type", path)]
         return []
     values = operand if isinstance(operand, tuple) else (operand,)
     if isinstance(operand, tuple) and len(operand) > MAX_LIST_OPERANDS:
         return [_d("E309", f"{owner}: '{node.op}' lists {len(operand)} values; at most {MAX_LIST_OPERANDS} are allowed",
-                   where, "group the values into a choice field or split the criterion")]
+                   where, "use at_least and at_most for a range of numbers" if vt.type in ("integer", "count")
+                   else "group the values into a choice field or split the criterion", path)]
     for value in values:
         problem = _literal_problem(vt, node.op, value)
         if problem:
-            return [_d("E306", f"{owner}: {label} {problem}", where,
-                       did_you_mean(value, vt.values) if vt.values else None)]
+            hint = did_you_mean(value, vt.values) if vt.values else _LITERAL_HINTS.get(vt.type)
+            return [_d("E306", f"{owner}: {label} {problem}", where, hint, path)]
     return []
 
 
@@ -292,13 +413,13 @@ def _literal_problem(vt, op, value) -> str | None:
     if op == "is_recorded":
         return None
     if vt.type == "boolean" and not isinstance(value, bool):
-        return f"is true or false, so it cannot be compared with {value!r}"
+        return f"is true or false, so it cannot be compared with {_plain(value)}"
     if vt.type in ("integer", "count") and (isinstance(value, bool) or not isinstance(value, int)):
-        return f"is a whole number, so it cannot be compared with {value!r}"
+        return f"is a whole number, so it cannot be compared with {_plain(value)}"
     if vt.type == "date" and not (isinstance(value, str) and _is_date(value)):
-        return f"is a date, so compare it with a date written YYYY-MM-DD, not {value!r}"
+        return f"is a date, so it must be compared with a date written YYYY-MM-DD, not {_plain(value)}"
     if vt.type in ("choice", "choices") and value not in vt.values:
-        return f"has no value '{value}' (allowed: {', '.join(vt.values)})"
+        return f"has no value {_plain(value)} (allowed: {', '.join(vt.values)})"
     return None
 
 
@@ -312,70 +433,148 @@ def _is_date(text) -> bool:
 
 def check_derivation(d: m.Derivation, scope: Scope, defined: list) -> list[Diagnostic]:
     owner = f"derived value '{d.name}'"
+    path = json_path(("derived", d.name))
     if d.how == "invalid":
         return []
     if d.how == "count":
         ref = m.Ref("fact", d.spec["items"])
         vt = scope.type_of(ref)
         if vt is None:
-            return _check_ref(ref, scope, owner, d.span)
+            return _check_ref(ref, scope, owner, d.span, path)
         if vt.type not in ("list", "record", "choices"):
-            return [_d("E306", f"{owner} counts '{ref.name}', which is {vt.type}, not a list, record or choices", d.span,
-                       "count a list of items, the fields of a record, or the values chosen in a choices field")]
+            return [_d("E306", f"{owner} counts '{ref.name}', which is {_TYPE_WORDS[vt.type]}, not a list, record or "
+                       "choices", d.span, "count a list of items, the fields of a record, or the values chosen in a "
+                       "choices field", path)]
         if d.spec["where"] is not None and vt.type != "list":
-            return [_d("E306", f"{owner}: 'where' applies to the items of a list; '{ref.name}' is {vt.type}", d.span,
-                       "for a record of choices use 'includes_any'")]
+            return [_d("E306", f"{owner}: 'where' applies to the items of a list; '{ref.name}' is {_TYPE_WORDS[vt.type]}",
+                       d.span, "for a record of choices use 'includes_any'", path)]
         if vt.type == "record":
             kinds = {c.type for c in vt.field.children}
             want = {"choices"} if d.spec["includes_any"] else {"boolean"}
             if not kinds <= want:
                 return [_d("E306", f"{owner}: the fields of '{ref.name}' must all be "
-                           f"{'choices' if d.spec['includes_any'] else 'boolean'} to be counted", d.span,
-                           "use 'includes_any' for choices fields")]
+                           f"{'choices' if d.spec['includes_any'] else 'true or false'} to be counted", d.span,
+                           "use 'includes_any' for choices fields", path)]
             if d.spec["includes_any"]:
-                return _check_values(d.spec["includes_any"], vt.field.children[0].values, owner, d.span)
+                return _check_values(d.spec["includes_any"], vt.field.children[0].values, owner, d.span, path)
         if vt.type == "choices" and d.spec["includes_any"]:
-            return _check_values(d.spec["includes_any"], vt.values, owner, d.span)
+            return _check_values(d.spec["includes_any"], vt.values, owner, d.span, path)
         if d.spec["where"] is not None:
-            return check_condition(d.spec["where"], scope, owner, d.span, item_scope_fields(vt.field))
+            return check_condition(d.spec["where"], scope, owner, d.span, item_scope_fields(vt.field), path + ".where")
         return []
+    if d.how in ("first", "last"):
+        return _check_pick(d, scope, owner, path)
+    if d.how == "first_known":
+        return _check_first_known(d, scope, owner, defined, path)
     found = []
-    refs = [d.spec["date"]] if d.how == "date_plus" else [d.spec["from"], d.spec["to"]]
+    refs = [d.spec["date"]] if d.how in ("date_plus", "date_minus") else [d.spec["from"], d.spec["to"]]
     for ref in refs:
-        found += _check_ref(ref, scope, owner, d.span)
+        found += _check_ref(ref, scope, owner, d.span, path)
         vt = scope.type_of(ref)
         if vt is not None and vt.type != "date":
-            found.append(_d("E306", f"{owner} needs a date, but {ref.kind} '{ref.name}' is {vt.type}", d.span))
+            found.append(_d("E306", f"{owner} needs a date, but {ref.kind} '{ref.name}' is {_TYPE_WORDS[vt.type]}",
+                            d.span, "give a date fact or setting, or {decision: date}", path))
         if ref.kind == "derived" and ref.name not in defined:
             found.append(_d("E301", f"{owner} reads derived value '{ref.name}', which must be defined before it", d.span,
-                            "derived values may only read derived values listed above them"))
+                            "derived values may only read derived values listed above them", path))
     amount = d.spec.get("amount")
     if isinstance(amount, m.Ref):
-        found += _check_ref(amount, scope, owner, d.span)
+        found += _check_ref(amount, scope, owner, d.span, path)
         vt = scope.type_of(amount)
         if vt is not None and vt.type != "integer":
-            found.append(_d("E306", f"{owner} adds {amount.kind} '{amount.name}', which is {vt.type}, not a whole number", d.span))
+            found.append(_d("E306", f"{owner} adds {amount.kind} '{amount.name}', which is {_TYPE_WORDS[vt.type]}, "
+                            "not a whole number", d.span, "the amount added must be a whole number", path))
     return found
 
 
-def _check_values(values, allowed, owner, span):
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        return [_d("E306", f"{owner}: '{bad[0]}' is not one of the values ({', '.join(allowed)})", span,
-                   did_you_mean(bad[0], allowed))]
+def _check_pick(d: m.Derivation, scope: Scope, owner: str, path: str) -> list[Diagnostic]:
+    ref = m.Ref("fact", d.spec["items"])
+    vt = scope.type_of(ref)
+    if vt is None:
+        return _check_ref(ref, scope, owner, d.span, path)
+    if vt.type != "list":
+        return [_d("E306", f"{owner} takes the {d.how} item of '{ref.name}', which is {_TYPE_WORDS[vt.type]}, not a list",
+                   d.span, "first and last take a field of one item of a list", path)]
+    items = item_scope_fields(vt.field)
+    if d.spec["value"] not in items:
+        return [_d("E301", f"{owner}: the items of '{ref.name}' have no field '{d.spec['value']}'", d.span,
+                   did_you_mean(d.spec["value"], items) or f"fields: {', '.join(sorted(items))}", path + ".value")]
+    if items[d.spec["value"]].type in ("record", "list", "choices"):
+        return [_d("E306", f"{owner}: '{d.spec['value']}' is {_TYPE_WORDS[items[d.spec['value']].type]}; "
+                   "take a single value", d.span, None, path + ".value")]
+    if d.spec["where"] is not None:
+        return check_condition(d.spec["where"], scope, owner, d.span, items, path + ".where")
     return []
 
 
-def check_disregards(rs: m.RuleSet, scope: Scope) -> list[Diagnostic]:
-    found = []
-    for disregard in rs.disregards:
-        if scope.type_of(m.Ref("fact", disregard.fact)) is None:
-            found += _check_ref(m.Ref("fact", disregard.fact), scope, f"disregard of '{disregard.fact}'", rs.span)
+def _check_first_known(d: m.Derivation, scope: Scope, owner: str, defined: list, path: str) -> list[Diagnostic]:
+    found, types = [], set()
+    for ref in d.spec["refs"]:
+        if ref.kind == "derived" and ref.name not in defined:
+            found.append(_d("E301", f"{owner} reads derived value '{ref.name}', which must be defined before it", d.span,
+                            "derived values may only read derived values listed above them", path))
             continue
-        for ref in _all_refs(rs):
-            if ref.kind == "fact" and (ref.name == disregard.fact or ref.name.startswith(disregard.fact + ".")):
-                found.append(_d("E307", f"rule set '{rs.id}' reads '{ref.name}', which it declares must be disregarded "
-                                f"({disregard.citation})", rs.span, "remove the criterion or derived value that reads it"))
+        found += _check_ref(ref, scope, owner, d.span, path)
+        vt = scope.type_of(ref)
+        if vt is not None:
+            types.add(vt.type)
+    if len(types) > 1:
+        found.append(_d("E306", f"{owner} chooses between values of different types ({', '.join(sorted(types))})",
+                        d.span, "first_known takes values of one type, e.g. dates", path))
+    if types & {"count", "record", "list", "choices"}:
+        found.append(_d("E306", f"{owner} can only choose between single values (a date, number, choice or text)",
+                        d.span, None, path))
+    return found
+
+
+def _check_values(values, allowed, owner, span, path="$"):
+    bad = [v for v in values if v not in allowed]
+    if bad:
+        return [_d("E306", f"{owner}: {_plain(bad[0])} is not one of the values ({', '.join(allowed)})", span,
+                   did_you_mean(bad[0], allowed), path)]
+    return []
+
+
+def _compares(node):
+    """Every comparison in a condition."""
+    if isinstance(node, m.Compare):
+        return [node]
+    if isinstance(node, (m.AllOf, m.AnyOf)):
+        return [c for item in node.items for c in _compares(item)]
+    if isinstance(node, m.Not):
+        return _compares(node.item)
+    return []
+
+
+def check_disregards(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic]:
+    from .scope import derivation_refs
+
+    sources = sources or {}
+    readers = []                    # (who reads, the references read, where, path)
+    for i, c in enumerate(rs.criteria):
+        for key, condition in (("condition", c.condition), ("waived_when", c.waived_when)):
+            for node in _compares(condition):
+                readers.append((f"criterion '{c.id}'", refs_in(node), node.span or c.span,
+                                json_path(("criteria", i, key))))
+    readers += [(f"derived value '{d.name}'", derivation_refs(d), d.span, json_path(("derived", d.name)))
+                for d in rs.derived]
+    readers += [(f"output '{o.name}'", [o.ref], *_at(sources, rs, ("outputs", o.name, "value")))
+                for o in rs.outputs if o.ref is not None]
+    readers += [(f"output '{o.name}' of outcome '{outcome.outcome}'", [o.ref],
+                 *_at(sources, rs, ("outcomes", i, "outputs", o.name, "value")))
+                for i, outcome in enumerate(rs.outcomes) for o in outcome.outputs if o.ref is not None]
+    found = []
+    for i, disregard in enumerate(rs.disregards):
+        if scope.type_of(m.Ref("fact", disregard.fact)) is None:
+            span, path = _at(sources, rs, ("disregards", i, "fact"))
+            found += _check_ref(m.Ref("fact", disregard.fact), scope, f"disregard of '{disregard.fact}'", span, path)
+            continue
+        for owner, refs, span, path in readers:
+            for ref in refs:
+                if ref.kind == "fact" and (ref.name == disregard.fact or ref.name.startswith(disregard.fact + ".")):
+                    found.append(_d("E307", f"{owner} reads '{ref.name}', which this rule set says must be disregarded "
+                                    f"({' '.join(disregard.citation.split())})", span,
+                                    f"remove the comparison: '{disregard.fact}' must not affect this decision", path))
     return found
 
 

@@ -130,6 +130,38 @@ def validate(rules_dir, output_format):
         click.echo(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} ({r.file})")
 
 
+@cli.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@_RULES
+def run_tests(paths, rules_dir):
+    """Run the case tests in PATHS (YAML files, or folders of them); exit 1 if any fails."""
+    from pathlib import Path
+
+    from . import casetests
+
+    engine = _load(rules_dir, "text")
+    files = sorted({f for p in paths for f in ([Path(p)] if Path(p).is_file() else Path(p).rglob("*.yaml"))})
+    passed = failed = 0
+    for file in files:
+        tests, problems = casetests.read_tests(file)
+        if problems:
+            click.echo(render.diagnostics_text(problems), err=True, nl=False)
+            failed += 1
+            continue
+        for test in tests:
+            result = casetests.run_test(engine, test)
+            if result.passed:
+                passed += 1
+                click.echo(f"✓ {display_path(test.file)}:{test.line}: {test.label}")
+            else:
+                failed += 1
+                click.echo(f"✗ {display_path(test.file)}:{test.line}: {test.label}")
+                for failure in result.failures:
+                    click.echo(f"    {failure}")
+    click.echo(f"{passed} passed, {failed} failed")
+    sys.exit(EXIT_OK if failed == 0 else EXIT_INVALID)
+
+
 def main(argv=None):
     """Entry point: never lets a Python traceback reach the user."""
     try:

@@ -33,6 +33,7 @@ from . import model as m
 from .scope import Scope, item_scope_fields
 
 READY = "$ready"
+WAIVER_PREFIX = m.WAIVER_PREFIX
 _OPS = {"is": None, "is_not": "$neq", "at_least": "$gte", "on_or_after": "$gte", "at_most": "$lte",
         "on_or_before": "$lte", "more_than": "$gt", "after": "$gt", "less_than": "$lt", "before": "$lt"}
 _STATUSES = ("met", "not_met", "unknown")
@@ -44,6 +45,7 @@ class CompiledCriterion:
     condition: object               # logic tree (with Negation nodes)
     keys: tuple                     # engine attributes it reads
     fact_type: str
+    waiver_of: str | None = None    # set on the compiled 'waived_when' of a gate: the gate's id
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,7 @@ def _pattern(fact_type: str, expression):
     return tag if expression is None else {"$and": [tag, expression]}
 
 
-def compile_criterion(criterion: m.Criterion, scope: Scope) -> tuple[CompiledCriterion, dict]:
+def compile_criterion(criterion: m.Criterion, scope: Scope, waiver_of: str | None = None) -> tuple[CompiledCriterion, dict]:
     condition = lower(criterion.condition, scope)
     fact_type = "c:" + criterion.id
     met = durable_expression(logic.negation_normal_form(condition))
@@ -162,7 +164,7 @@ def compile_criterion(criterion: m.Criterion, scope: Scope) -> tuple[CompiledCri
     for index, expression in enumerate(e for e in (met, not_met) if e is not None):
         unknown.append({f"m_{index + 2}$not": _pattern(fact_type, expression)})
     rules[f"{criterion.id}__unknown"] = {"dist": 0, "all": unknown, "run": f"{criterion.id}/unknown"}
-    compiled = CompiledCriterion(criterion, condition, logic.keys_read(condition), fact_type)
+    compiled = CompiledCriterion(criterion, condition, logic.keys_read(condition), fact_type, waiver_of)
     return compiled, rules
 
 
@@ -173,6 +175,12 @@ def compile_rule_set(rule_set: m.RuleSet, scope: Scope) -> CompiledRuleSet:
         compiled, rules = compile_criterion(criterion, scope)
         criteria.append(compiled)
         definition.update(rules)
+        if criterion.waived_when is not None:               # a gate: its waiver is evaluated as a criterion too
+            waiver = m.Criterion(WAIVER_PREFIX + criterion.id, f"{criterion.id} is waived", criterion.citation,
+                                 criterion.waived_when, span=criterion.span)
+            compiled, rules = compile_criterion(waiver, scope, waiver_of=criterion.id)
+            criteria.append(compiled)
+            definition.update(rules)
     definition["__sink"] = {"all": [{"never": {"t": "$never"}}, {"any": {"$ex": {"t": 1}}}], "run": "__sink/none"}
     derivations = {}
     for d in rule_set.derived:

@@ -10,7 +10,9 @@ possibly wrong one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 
 from . import engine, explain, logic
 from . import model as m
@@ -32,7 +34,8 @@ class Prepared:
         self.setting_defs = setting_defs
         self.refs = {c.criterion.id: tuple(dict.fromkeys(refs_in(c.criterion.condition))) for c in compiled.criteria}
         self.settings_read = tuple(sorted({r.name for refs in self.refs.values() for r in refs if r.kind == "setting"}
-                                          | {o.ref.name for o in self.rule_set.outputs if o.ref.kind == "setting"}
+                                          | {o.ref.name for o in _all_outputs(self.rule_set)
+                                             if o.ref is not None and o.ref.kind == "setting"}
                                           | _derivation_settings(self.rule_set)))
         rs = self.rule_set
         self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file)
@@ -49,6 +52,10 @@ class Prepared:
         return facts
 
 
+def _all_outputs(rs: m.RuleSet) -> list:
+    return list(rs.outputs) + [o for rule in rs.outcomes for o in rule.outputs]
+
+
 def _derivation_settings(rs: m.RuleSet) -> set:
     from .scope import derivation_refs
 
@@ -56,22 +63,27 @@ def _derivation_settings(rs: m.RuleSet) -> set:
 
 
 def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings: m.SettingsVersion | None,
-           case_ref: str | None, fact_order=None) -> Decision:
+           case_ref: str | None, fact_order=None, variations=()) -> Decision:
     rs = prepared.rule_set
     lookup, derived, engine_facts = engine_input(prepared, facts, authority, on, settings)
     if fact_order is not None:
         engine_facts = [engine_facts[i] for i in fact_order]
     fired = engine.run(prepared.compiled, engine_facts)
     statuses = _statuses(prepared, fired)
-    results = tuple(_criterion_result(prepared, c, statuses[c.criterion.id], lookup) for c in prepared.compiled.criteria)
-    outcome, outcome_reason = _outcome(rs, {r.id: r.status for r in results})
+    evaluated = {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
+                 for c in prepared.compiled.criteria}
+    results = tuple(_with_waiver(evaluated[c.criterion.id], evaluated.get(m.WAIVER_PREFIX + c.criterion.id))
+                    for c in prepared.compiled.criteria if c.waiver_of is None)
+    outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
     missing = _missing(results, prepared.vocabulary) if outcome == "insufficient_information" else ()
+    outputs = tuple(rs.outputs) + (tuple(rule.outputs) if rule is not None else ())
     return Decision(
         outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
         case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
         criteria=results, derived=tuple(derived.values()), missing_facts=missing,
         disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
-        outputs=tuple((o.name, o.text, _plain(lookup.value(o.ref))) for o in rs.outputs),
+        outputs=tuple((o.name, o.text, o.fixed if o.ref is None else _plain(lookup.value(o.ref))) for o in outputs),
+        variations=variations,
         engine=engine.ENGINE_NAME)
 
 
@@ -143,17 +155,56 @@ def _needed_for(ref: m.Ref, compiled, bound: dict, lookup: Lookup) -> tuple:
     return lookup.missing_for(ref)
 
 
-def _outcome(rs: m.RuleSet, statuses: dict) -> tuple[str, str]:
-    truth = {"met": True, "not_met": False, "unknown": None}
+def _with_waiver(gate: CriterionResult, waiver: CriterionResult | None) -> CriterionResult:
+    """A rebuttable gate: met, else waived (with the recorded reason), else not met or unknown."""
+    if waiver is None or gate.status == "met":
+        return gate
+    if waiver.status == "met":
+        status, reason = "waived", f"{gate.reason}; waived: {waiver.reason}"
+    elif gate.status == "not_met" and waiver.status == "not_met":
+        status, reason = "not_met", f"{gate.reason}; not waived: {waiver.reason}"
+    else:
+        status, reason = "unknown", f"{gate.reason}; waiver: {waiver.reason}"
+    needed = tuple(dict.fromkeys(gate.needed + waiver.needed)) if status == "unknown" else ()
+    facts = tuple(dict(gate.facts_used + waiver.facts_used).items())
+    return dataclasses.replace(gate, status=status, reason=reason, facts_used=facts, needed=needed)
+
+
+def _outcome(rs: m.RuleSet, statuses: dict):
+    """The outcome the criteria decide, or insufficient_information when a missing fact could change it.
+
+    Outcomes are tried in order. When some criteria are unknown, every way they could turn
+    out is tried: if all give the same outcome, that is the decision; otherwise it waits for
+    the missing facts.
+    """
+    truth = {"met": True, "waived": True, "not_met": False, "unknown": None}
+    known = {k: truth[v] for k, v in statuses.items()}
+    rule = _first_holding(rs, known)
+    if rule is None:
+        unknown = [k for k, v in known.items() if v is None]
+        results = {id(_first_holding(rs, dict(known, **dict(zip(unknown, combo)))))
+                   for combo in itertools.product((True, False), repeat=len(unknown))} if len(unknown) <= 12 else {None}
+        if len(results) == 1 and None not in results:
+            rule = next(r for r in rs.outcomes if id(r) in results)
+        else:
+            pending = next(r for r in rs.outcomes if r.when is None or _evaluate_outcome(r.when, known) is not False)
+            return "insufficient_information", (f"whether the outcome is {pending.outcome} depends on facts that are "
+                                                "not recorded; see the missing information below"), None
+    if rule.when is None:
+        return rule.outcome, rule.text or f"no earlier outcome applies, so the outcome is {rule.outcome}", rule
+    return rule.outcome, rule.text or f"the conditions for {rule.outcome} are met", rule
+
+
+def _first_holding(rs: m.RuleSet, truth: dict):
+    """The first outcome whose condition is true, or None if an earlier one is unknown."""
     for rule in rs.outcomes:
         if rule.when is None:
-            return rule.outcome, rule.text or f"no earlier outcome applies, so the outcome is {rule.outcome}"
-        value = _evaluate_outcome(rule.when, {k: truth[v] for k, v in statuses.items()})
+            return rule
+        value = _evaluate_outcome(rule.when, truth)
         if value is True:
-            return rule.outcome, rule.text or f"the conditions for {rule.outcome} are met"
+            return rule
         if value is None:
-            return "insufficient_information", (f"whether the outcome is {rule.outcome} depends on facts that are not "
-                                                 "recorded; see the missing information below")
+            return None
     raise AssertionError("a rule set always ends with 'otherwise'")
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-STATUS_WORDS = {"met": "met", "not_met": "not met", "unknown": "unknown"}
+STATUS_WORDS = {"met": "met", "not_met": "not met", "waived": "waived", "unknown": "unknown"}
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ class Decision:
     disregarded: tuple              # ((fact, text, citation), ...)
     outputs: tuple                  # ((name, text, value), ...)
     engine: str
+    variations: tuple = ()          # declared variations of this authority in force for this decision
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
@@ -110,6 +111,7 @@ class Decision:
             "disregarded": [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded],
             "outputs": {name: {"text": text, "value": value} for name, text, value in self.outputs},
             "engine": self.engine,
+            "variations": [v.to_dict() for v in self.variations],
         }
 
     def to_json(self) -> str:

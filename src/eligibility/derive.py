@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from . import logic
 from . import model as m
 from .dates import add_period, whole_years
-from .values import Lookup, flatten_item
+from .scope import item_scope_fields
+from .values import Lookup, flatten_item, nested_get
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Derived:
     inputs: tuple                    # ((label, value), ...)
     missing: tuple                   # fact paths that were needed but not given
     citation: str | None = None
+    kind: str | None = None          # for first/last/first_known: the type of the value taken
 
     def to_dict(self) -> dict:
         value = self.value
@@ -125,10 +127,59 @@ def _date_plus(d: m.Derivation, _where, lookup: Lookup) -> Derived:
     missing = lookup.missing_for(d.spec["date"]) + (lookup.missing_for(amount) if isinstance(amount, m.Ref) else ())
     if start is None or amount_value is None:
         return Derived(d.name, d.text, f"a date plus {unit}", None, "date", inputs, missing, d.citation)
-    value = add_period(start, unit, amount_value)
-    return Derived(d.name, d.text, f"{start.isoformat()} plus {amount_value} {unit}", value, "date", inputs, (), d.citation)
+    value = add_period(start, unit, d.spec["sign"] * amount_value)
+    word = "plus" if d.spec["sign"] > 0 else "minus"
+    return Derived(d.name, d.text, f"{start.isoformat()} {word} {amount_value} {unit}", value, "date", inputs, (), d.citation)
 
 
-_DERIVE = {"count": _count, "years_between": _between, "days_between": _between, "date_plus": _date_plus}
+def _pick(d: m.Derivation, where, lookup: Lookup) -> Derived:
+    """A field of the first (or last) item of a list meeting 'where'.
+
+    Unknown when an item that might come before the chosen one cannot be ruled in or out;
+    known to be absent (value None, nothing missing) when no item meets the condition.
+    """
+    path, field_name = d.spec["items"], d.spec["value"]
+    field = lookup.vocabulary.fields[path]
+    kind = item_scope_fields(field)[field_name].type
+    given = lookup.fact(path)
+    how = f"the {field_name} of the {d.how} item of {path}" + (" meeting the condition" if where is not None else "")
+    if given is None:
+        return Derived(d.name, d.text, how, None, "pick", (), (path,), d.citation, kind)
+    indexed = list(enumerate(given))
+    for index, item in (reversed(indexed) if d.how == "last" else indexed):
+        values = flatten_item(item, field)
+        status = logic.evaluate(where, values) if where is not None else True
+        if status is None:
+            missing = tuple(f"{path}[{index}].{k[2:].replace('__', '.')}" for k in logic.keys_read(where) if k not in values)
+            return Derived(d.name, d.text, how, None, "pick", (), missing, d.citation, kind)
+        if status:
+            value = nested_get(item, field_name)
+            if value is not None and kind == "date":
+                value = dt.date.fromisoformat(value)
+            missing = () if value is not None else (f"{path}[{index}].{field_name}",)
+            return Derived(d.name, d.text, f"{how} (item {index + 1})", value, "pick",
+                           ((f"{path}[{index}].{field_name}", value),), missing, d.citation, kind)
+    return Derived(d.name, d.text, how + ": no such item", None, "pick", (), (), d.citation, kind)
+
+
+def _first_known(d: m.Derivation, _where, lookup: Lookup) -> Derived:
+    """The first of several values that exists; unknown if an earlier one is not recorded."""
+    inputs = []
+    kind = lookup.kind_of(d.spec["refs"][0])
+    for ref in d.spec["refs"]:
+        value, missing = lookup.value(ref), lookup.missing_for(ref)
+        inputs.append((str(ref), value))
+        if value is not None:
+            return Derived(d.name, d.text, f"the first known of: {', '.join(map(str, d.spec['refs']))} (took {ref})",
+                           value, "first_known", tuple(inputs), (), d.citation, kind)
+        if missing:
+            return Derived(d.name, d.text, f"the first known of: {', '.join(map(str, d.spec['refs']))}", None,
+                           "first_known", tuple(inputs), missing, d.citation, kind)
+    return Derived(d.name, d.text, "none of the values exists", None, "first_known", tuple(inputs), (), d.citation, kind)
+
+
+_DERIVE = {"count": _count, "years_between": _between, "days_between": _between, "date_plus": _date_plus,
+           "date_minus": _date_plus,
+           "first": _pick, "last": _pick, "first_known": _first_known}
 
 __all__ = ["Derived", "derive_all"]

@@ -32,19 +32,21 @@ def rule_files(root: Path) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
     """The YAML files of a rules directory, with their folder; misplaced files are problems."""
     found, problems = [], []
     if not root.is_dir():
-        return [], [Diagnostic("E103", f"the rules directory {root} does not exist", Span(str(root)),
+        return [], [Diagnostic("E103", f"the rules directory {display_path(root)} does not exist",
+                               Span(display_path(root)),
                                hint="pass the folder that holds shared/, leicester/, leicestershire/ and rutland/")]
     for entry in sorted(root.iterdir()):
         if entry.is_dir() and entry.name in FOLDERS:
             found += [(p, entry.name) for p in sorted(entry.iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
         elif entry.is_dir() and not entry.name.startswith("."):
-            problems.append(Diagnostic("E303", f"'{entry.name}' is not a rules folder", Span(str(entry)),
+            problems.append(Diagnostic("E303", f"'{entry.name}' is not a rules folder", Span(display_path(entry)),
                                        hint=did_you_mean(entry.name, FOLDERS) or f"rules folders are: {', '.join(FOLDERS)}"))
         elif entry.suffix in (".yaml", ".yml"):
-            problems.append(Diagnostic("E303", "rule files belong in a folder", Span(str(entry)),
+            problems.append(Diagnostic("E303", "rule files belong in a folder", Span(display_path(entry)),
                                        hint=f"move it into one of: {', '.join(FOLDERS)}"))
     if not found and not problems:
-        problems.append(Diagnostic("E103", f"no rule files found in {root}", Span(str(root)),
+        problems.append(Diagnostic("E103", f"no rule files found in {display_path(root)}",
+                                   Span(display_path(root)),
                                    hint="rule files end in .yaml and sit in shared/ or an authority folder"))
     return found, problems
 
@@ -103,7 +105,7 @@ def _kind_problem(data, smap) -> Diagnostic | None:
 
 
 def _build(parsed) -> m.Corpus:
-    problems, fields, setting_defs, settings, rule_sets, folders = [], {}, {}, [], [], {}
+    problems, fields, setting_defs, settings, rule_sets, folders, variations = [], {}, {}, [], [], {}, []
     lists_by_file = {id(d): d.get("choice_lists") or {} for d, _, _ in parsed if d["kind"] == "case-fields"}
     all_lists = {name: spec["values"] for lists in lists_by_file.values() for name, spec in lists.items()}
     for data, smap, folder in parsed:
@@ -117,15 +119,19 @@ def _build(parsed) -> m.Corpus:
             for field in _flatten(builder.fields(data["fields"], all_lists)):
                 if field.path in fields:
                     problems.append(Diagnostic("E302", f"the case field '{field.path}' is defined twice", field.span,
-                                               hint=f"it is also defined in {fields[field.path].span}"))
+                                               "$.fields." + ".fields.".join(field.path.split(".")),
+                                               f"it is also defined in {fields[field.path].span}"))
                 fields[field.path] = field
         elif kind == "setting-definitions":
             for definition in builder.setting_defs(data):
                 if definition.name in setting_defs:
-                    problems.append(Diagnostic("E302", f"the setting '{definition.name}' is defined twice", definition.span))
+                    problems.append(Diagnostic("E302", f"the setting '{definition.name}' is defined twice", definition.span,
+                                               f"$.settings.{definition.name}",
+                                               f"it is also defined in {setting_defs[definition.name].span}"))
                 setting_defs[definition.name] = definition
         elif kind == "authority-settings":
             settings += builder.settings_versions(data)
+            variations += builder.variations(data)
         else:
             rule_sets.append(builder.rule_set(data))
         problems += builder.diagnostics
@@ -134,8 +140,8 @@ def _build(parsed) -> m.Corpus:
                                    "add a 'kind: case-fields' file to rules/shared/"))
     if problems:
         raise RuleFileError(problems)
-    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders)
-    problems = check_corpus(corpus)
+    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations)
+    problems = check_corpus(corpus, {smap.file: smap for _, smap, _ in parsed})
     if problems:
         raise RuleFileError(problems)
     return corpus

@@ -24,6 +24,7 @@ SINGLE_OPERATORS = ("is", "is_not", "at_least", "at_most", "more_than", "less_th
 LIST_OPERATORS = ("one_of", "none_of", "includes_any", "includes_none")
 OPERATORS = SINGLE_OPERATORS + LIST_OPERATORS + ("is_recorded",)
 REFERENCE_KINDS = ("fact", "derived", "setting", "decision")
+WAIVER_PREFIX = "waiver-of-"      # the compiled waiver of gate 'x' is evaluated as criterion 'waiver-of-x'
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class Criterion:
     note: str | None = None
     confidence: str | None = None
     span: Span | None = None
+    waived_when: object | None = None   # a rebuttable gate: when it is waived (reported as 'waived')
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ class OutcomeRule:
     outcome: str
     when: object | None           # None means 'otherwise'
     text: str | None = None
+    outputs: tuple = ()           # Outputs reported only when this outcome applies
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,37 @@ class Disregard:
 class Output:
     name: str
     text: str
-    ref: Ref
+    ref: Ref | None = None
+    fixed: str | None = None
+
+
+@dataclass(frozen=True)
+class Variation:
+    """A declared way in which one authority's decisions may differ from the others'."""
+
+    id: str
+    authority: str
+    text: str
+    decisions: tuple
+    settings: tuple
+    criteria: tuple
+    outputs: tuple
+    outcome_may_differ: bool
+    justification: str
+    source: str
+    effective_from: dt.date
+    effective_to: dt.date | None
+    span: Span | None = None
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "authority": self.authority, "text": self.text, "decisions": list(self.decisions),
+                "settings": list(self.settings), "criteria": list(self.criteria), "outputs": list(self.outputs),
+                "outcome_may_differ": self.outcome_may_differ, "justification": self.justification,
+                "source": self.source, "effective_from": self.effective_from.isoformat(),
+                "effective_to": self.effective_to.isoformat() if self.effective_to else None}
 
 
 @dataclass(frozen=True)
@@ -218,3 +251,4 @@ class Corpus:
     settings: list
     rule_sets: list
     folders: dict                  # file path -> folder name (shared, leicester, ...)
+    variations: list = field(default_factory=list)

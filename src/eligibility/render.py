@@ -8,7 +8,7 @@ import textwrap
 from .decision import Decision
 from .diagnostics import Diagnostic
 
-_MARKS = {"met": "✓", "not_met": "✗", "unknown": "?"}
+_MARKS = {"met": "✓", "not_met": "✗", "waived": "~", "unknown": "?"}
 _HEADINGS = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE",
              "insufficient_information": "INSUFFICIENT INFORMATION"}
 

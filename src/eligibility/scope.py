@@ -34,10 +34,19 @@ class Scope:
             return ValueType(s.type, s.values) if s else None
         if ref.kind == "derived":
             d = self.derived.get(ref.name)
-            return ValueType(d.value_type) if d else None
+            return self._derived_type(d) if d else None
         if ref.name == "date":
             return ValueType("date")
         return ValueType("choice", AUTHORITIES)
+
+    def _derived_type(self, d: m.Derivation) -> ValueType | None:
+        if d.value_type == "pick":
+            field = self.vocabulary.fields.get(d.spec["items"])
+            item = item_scope_fields(field).get(d.spec["value"] or "") if field is not None and field.type == "list" else None
+            return ValueType(item.type, item.values, item) if item else None
+        if d.value_type == "first_known":
+            return self.type_of(d.spec["refs"][0]) if d.spec["refs"][0].name != d.name else None
+        return ValueType(d.value_type)
 
     def candidates(self, kind: str) -> list[str]:
         if kind == "fact":
@@ -81,9 +90,11 @@ def refs_in(condition) -> list[m.Ref]:
 
 def derivation_refs(d: m.Derivation) -> list[m.Ref]:
     """The references a derivation reads (its own inputs, not item-relative ones)."""
-    if d.how == "count":
+    if d.how in ("count", "first", "last"):
         return [m.Ref("fact", d.spec["items"])]
-    if d.how == "date_plus":
+    if d.how == "first_known":
+        return list(d.spec["refs"])
+    if d.how in ("date_plus", "date_minus"):
         refs = [d.spec["date"]]
         if isinstance(d.spec["amount"], m.Ref):
             refs.append(d.spec["amount"])

@@ -37,6 +37,8 @@ class _Unsupported(yaml.MarkedYAMLError):
 def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.style is None:
+            key_node.tag = "tag:yaml.org,2002:str"      # a key is a name: 'yes', 'no' and '2015' stay text
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
             raise _DuplicateKey(None, None, "a mapping key must be plain text", key_node.start_mark)
@@ -127,11 +129,9 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
                                      Span(file, mark.line + 1, mark.column + 1),
                                      hint="remove the '---' separator: one file holds one document")) from None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        message, hint, mark = _explain(exc)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or "invalid YAML"
-        raise YamlProblem(Diagnostic(syntax, f"YAML syntax error: {problem}", Span(file, line, column),
-                                     hint="check indentation and that every ':' is followed by a space")) from None
+        raise YamlProblem(Diagnostic(syntax, message, Span(file, line, column), hint=hint)) from None
     except yaml.reader.ReaderError as exc:
         raise YamlProblem(Diagnostic(syntax, f"the file contains a character YAML does not allow ({exc.reason})",
                                      Span(file, 1, exc.position + 1 if exc.position is not None else 1),
@@ -144,17 +144,57 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
     return data, SourceMap.from_node(node, file)
 
 
+def _explain(exc: yaml.MarkedYAMLError) -> tuple[str, str, object]:
+    """PyYAML's wording of a syntax error → (message, hint, mark) for the person editing the file."""
+    problem, context = exc.problem or "invalid YAML", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    opened = exc.context_mark or mark                   # where the unfinished list, text or block began
+    if "'\\t'" in problem:
+        return "a tab is used here; YAML files are indented with spaces only", "replace the tab with spaces", mark
+    if "that cannot start any token" in problem:
+        char = problem.split("'")[1]
+        return f"a value cannot begin with the character {char}", f'put the value in quotes, e.g. "{char}..."', mark
+    if "mapping values are not allowed here" in problem:
+        return ("a ':' is not allowed here", "if the text contains ': ', put the whole text in quotes, "
+                'e.g. text: "Note: ..."; otherwise indent this line like the lines above it', mark)
+    if "expected ',' or ']'" in problem:
+        return ("the list opened with '[' here is not closed with ']'",
+                "close it with ']' after the last item, e.g. [leicester, rutland]", opened)
+    if "expected ',' or '}'" in problem:
+        return ("the mapping opened with '{' here is not closed with '}'",
+                "close it with '}' after the last item, e.g. {fact: person.date_of_birth, is_recorded: true}", opened)
+    if "quoted scalar" in context and "end of stream" in problem:
+        return "the quoted text that starts here is never closed", "end it with the quote mark it starts with", opened
+    if "could not find expected ':'" in problem:
+        return ("this line is not of the form 'key: value'",
+                "if it continues the text on the line above, indent it further or put the whole text in quotes", opened)
+    if "expected <block end>" in problem and "<scalar>" in problem:
+        return "there is more text after a quoted value", "put the whole value inside the quotes", mark
+    if "expected <block end>" in problem:
+        return ("this line is not indented like the lines above it",
+                "keys at the same level must start in the same column; indent with spaces", mark)
+    return f"YAML syntax error: {problem}", "check indentation and that every ':' is followed by a space", mark
+
+
 def read(path, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
     """Read and parse a file; unreadable or non-UTF-8 files become a located problem."""
     file = str(path)
+    code = "E103" if code_prefix == "E" else "C401"
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        code = "E103" if code_prefix == "E" else "C401"
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise YamlProblem(Diagnostic(code, f"cannot read the file: {reason}", Span(file),
+        with open(path, "rb") as handle:
+            raw = handle.read()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        raise YamlProblem(Diagnostic(code, f"cannot read the file: {exc.strerror or exc}", Span(file),
                                      hint="check the path and that the file is UTF-8 text")) from None
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start]
+        line_start = before.rfind(b"\n") + 1
+        column = len(before[line_start:].decode("utf-8", errors="replace")) + 1
+        raise YamlProblem(Diagnostic(code, "the file is not saved as UTF-8 text: a character here cannot be read",
+                                     Span(file, before.count(b"\n") + 1, column),
+                                     hint="save the file with the UTF-8 encoding (in most editors: Save As, "
+                                          "Encoding: UTF-8), or retype the character")) from None
     return parse(text, file, code_prefix=code_prefix)
 
 

@@ -17,7 +17,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
-from .diagnostics import Diagnostic, json_path
+from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
 RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings")
@@ -41,7 +41,8 @@ def load_schema(name: str) -> dict:
 
 @lru_cache(maxsize=None)
 def _registry() -> Registry:
-    names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file")
+    names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
+             "case-tests")
     pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
     return Registry().with_resources(pairs)
 
@@ -75,8 +76,12 @@ class FactsValidator:
 
 
 def _diagnostics(validator, data, smap, *, code_family, prefix=()) -> list[Diagnostic]:
-    found = []
+    found, value_problems = [], set()
     for error in validator.iter_errors(data):
+        if error.validator in ("format", "pattern"):       # one problem per value: "14/03/1958" fails both
+            if tuple(error.absolute_path) in value_problems:
+                continue
+            value_problems.add(tuple(error.absolute_path))
         found.extend(_convert(error, smap, code_family, prefix))
     return found
 
@@ -89,7 +94,9 @@ def _code(kind: str, family: str) -> str:
 
 def _describe(path) -> str:
     named = [str(p) for p in path if not isinstance(p, int)]
-    return f"'{'.'.join(named)}'" if named else "the file"
+    if not named:
+        return "the file"
+    return f"an item of '{'.'.join(named)}'" if isinstance(path[-1], int) else f"'{'.'.join(named)}'"
 
 
 def _convert(error, smap, family, prefix):
@@ -106,11 +113,17 @@ def _convert(error, smap, family, prefix):
             close = difflib.get_close_matches(str(extra), allowed, n=1)
             tip = f"did you mean '{close[0]}'?" if close else (
                 f"allowed keys here: {', '.join(allowed)}" if allowed else None)
-            out.append(Diagnostic(_code("unknown", family), f"the key '{extra}' is not allowed here",
+            message = f"the key '{extra}' is not allowed here"
+            if family == "C" and path[:1] == ("facts",):
+                fact = ".".join(str(p) for p in path[1:] + (extra,) if not isinstance(p, int))
+                message = f"there is no case fact called '{fact}'"
+            out.append(Diagnostic(_code("unknown", family), message,
                                   smap.span(path + (extra,), key=True), json_path(path + (extra,)), tip))
         return out
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else str(error.message)
+        if _misspelt(missing, error):
+            return []                   # reported once: as the misspelt key, with "did you mean"
         return [Diagnostic(_code("missing", family), f"{_describe(path)} is missing the required key '{missing}'",
                            smap.span(path), where, hint or f"add '{missing}:' here")]
     if kind == "propertyNames":
@@ -125,16 +138,30 @@ def _convert(error, smap, family, prefix):
         if isinstance(error.instance, dict) and error.context:
             best = jsonschema.exceptions.best_match(error.context)
             return _convert(best, smap, family, prefix)
-        return [Diagnostic(_code("type", family), f"{_describe(path)} has the value {_show(error.instance)}, "
-                           "which is not of an allowed form", smap.span(path), where, hint)]
+        return [Diagnostic(_code("type", family), f"{_describe(path)} is {_show(error.instance)}, "
+                           "which cannot be used here", smap.span(path), where, hint)]
     if kind == "type":
         expected = error.validator_value
         expected = [expected] if isinstance(expected, str) else list(expected)
+        expected = [t for t in expected if t != "null"] or expected
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
         return [Diagnostic(_code("type", family), f"{_describe(path)} must be {words}, got {_show(error.instance)}",
                            smap.span(path), where, hint or _type_hint(expected, error.instance))]
     message = _plain_message(error, path)
+    if kind == "enum" and isinstance(error.instance, str):
+        hint = did_you_mean(error.instance, [v for v in error.validator_value if v is not None]) or hint
+    if kind in ("minimum", "maximum") and {"minimum", "maximum"} <= set(error.schema):
+        hint = f"give a whole number from {error.schema['minimum']} to {error.schema['maximum']}"
     return [Diagnostic(_code("value", family), message, smap.span(path), where, hint)]
+
+
+def _misspelt(missing, error) -> bool:
+    """True when the mapping has an unknown key whose closest allowed key is the missing one."""
+    if not isinstance(error.schema, dict) or error.schema.get("additionalProperties") is not False:
+        return False
+    allowed = sorted(error.schema.get("properties", {}))
+    unknown = [k for k in error.instance if k not in allowed] if isinstance(error.instance, dict) else []
+    return any(difflib.get_close_matches(str(k), allowed, n=1) == [missing] for k in unknown)
 
 
 def _plain_message(error, path) -> str:
@@ -142,17 +169,17 @@ def _plain_message(error, path) -> str:
     value = _show(error.instance)
     kind = error.validator
     if kind == "enum":
-        allowed = ", ".join(str(v) for v in error.validator_value)
+        allowed = ", ".join(str(v) for v in error.validator_value if v is not None)
         return f"{subject} is {value}, which is not one of: {allowed}"
     if kind == "const":
         return f"{subject} must be {_show(error.validator_value)}, got {value}"
     if kind == "pattern":
-        return f"{subject} has the value {value}, which is not of the expected form"
+        return f"{subject} is {value}, which is not written in the expected form"
     if kind == "format":
-        return f"{subject} has the value {value}, which is not a valid {error.validator_value}"
+        return f"{subject} is {value}, which is not a real {error.validator_value}"
     if kind in ("minimum", "maximum"):
-        word = "at least" if kind == "minimum" else "at most"
-        return f"{subject} is {value}, which is not {word} {error.validator_value}"
+        word = "lowest" if kind == "minimum" else "highest"
+        return f"{subject} is {error.instance}, but the {word} value allowed is {error.validator_value}"
     if kind == "minItems":
         return f"{subject} needs at least {error.validator_value} item(s)"
     if kind == "uniqueItems":
@@ -189,4 +216,6 @@ def _type_hint(expected, found) -> str | None:
         return "write the number without quotes, e.g. 12"
     if "boolean" in expected and isinstance(found, str):
         return "write true or false without quotes"
+    if "array" in expected and not isinstance(found, (list, dict)):
+        return "write a list in square brackets, e.g. [rutland], or one '- item' per line"
     return None

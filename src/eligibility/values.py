@@ -74,6 +74,17 @@ class Lookup:
             return self.derived[ref.name].value
         return self.on if ref.name == "date" else self.authority
 
+    def kind_of(self, ref: m.Ref) -> str | None:
+        """The type of a value: a fact's or setting's declared type, a derived value's type."""
+        if ref.kind == "fact":
+            return self.vocabulary.fields[ref.name].type
+        if ref.kind == "setting":
+            return self.setting_defs[ref.name].type
+        if ref.kind == "derived":
+            derived = self.derived[ref.name]
+            return derived.kind or derived.value_type
+        return "date" if ref.name == "date" else "choice"
+
     def missing_for(self, ref: m.Ref) -> tuple:
         if ref.kind == "fact":
             return (ref.name,) if self.fact(ref.name) is None else ()
@@ -96,4 +107,6 @@ class Lookup:
             return {ref.key: value.toordinal()}
         if ref.kind == "fact":
             return {ref.key: engine_value(value, self.vocabulary.fields[ref.name].type)}
+        if ref.kind in ("derived", "setting") and self.kind_of(ref) == "text":
+            return {ref.key: True}
         return {ref.key: value}

@@ -1,0 +1,97 @@
+"""Case tests: YAML files that pair cases with the decisions expected for them.
+
+A policy officer can read and extend them; ``eligibility test`` runs them, and pytest
+collects them (see tests/conftest.py) so they run with the rest of the suite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import source, validate
+from .diagnostics import CaseError, Diagnostic, EligibilityError, Span
+
+
+@dataclass(frozen=True)
+class CaseTest:
+    name: str
+    file: str
+    line: int
+    decision: str
+    authority: str
+    date: str
+    facts: dict
+    expect: dict
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} [{self.authority}]"
+
+
+@dataclass(frozen=True)
+class Result:
+    test: CaseTest
+    failures: tuple          # human-readable differences; empty when the test passed
+    decision: object = None  # the Decision, when one was made
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def read_tests(path) -> tuple[list[CaseTest], list[Diagnostic]]:
+    """The tests in one file (one per authority named), or the problems that stop it being read."""
+    try:
+        data, smap = source.read(path)
+    except source.YamlProblem as exc:
+        return [], [exc.diagnostic]
+    problems = validate.check_rule_file(data, "case-tests", smap) if isinstance(data, dict) else [
+        Diagnostic("E202", "a case-test file must be a mapping starting 'kind: case-tests'", Span(str(path), 1, 1))]
+    if problems:
+        return [], problems
+    tests = []
+    for index, item in enumerate(data["tests"]):
+        authorities = item["authority"] if isinstance(item["authority"], list) else [item["authority"]]
+        line = smap.span(("tests", index)).line or 0
+        for authority in authorities:
+            tests.append(CaseTest(item["name"], str(path), line, item["decision"], authority, item["date"],
+                                  item["facts"], item["expect"]))
+    return tests, []
+
+
+def run_test(engine, test: CaseTest) -> Result:
+    case = {"facts": test.facts, "authority": test.authority, "assessment_date": test.date, "decision": test.decision}
+    try:
+        decision = engine.decide(case)
+    except CaseError as exc:
+        return Result(test, tuple(f"{d.code} {d.message}" for d in exc.diagnostics))
+    except EligibilityError as exc:
+        return Result(test, (f"engine error: {exc}",))
+    return Result(test, tuple(compare(decision, test.expect)), decision)
+
+
+def compare(decision, expect: dict) -> list[str]:
+    """Differences between a decision and what the test expects of it."""
+    out = []
+    if decision.outcome != expect["outcome"]:
+        out.append(f"outcome: expected {expect['outcome']}, got {decision.outcome}")
+    statuses = {c.id: c.status for c in decision.criteria}
+    for status in ("met", "not_met", "waived", "unknown"):
+        for criterion in expect.get(status, ()):
+            if criterion not in statuses:
+                out.append(f"criterion {criterion}: no such criterion in {decision.rule_set.id}")
+            elif statuses[criterion] != status:
+                out.append(f"criterion {criterion}: expected {status}, got {statuses[criterion]}")
+    if "missing" in expect:
+        got = [m.fact for m in decision.missing_facts]
+        if sorted(got) != sorted(expect["missing"]):
+            out.append(f"missing facts: expected {sorted(expect['missing'])}, got {sorted(got)}")
+    outputs = {name: value for name, _, value in decision.outputs}
+    for name, value in (expect.get("outputs") or {}).items():
+        if name not in outputs:
+            out.append(f"output {name}: not produced (outputs: {', '.join(sorted(outputs)) or 'none'})")
+        elif outputs[name] != value:
+            out.append(f"output {name}: expected {value!r}, got {outputs[name]!r}")
+    if "rule_set_version" in expect and decision.rule_set.version != expect["rule_set_version"]:
+        out.append(f"rule set version: expected {expect['rule_set_version']}, got {decision.rule_set.version}")
+    return out
