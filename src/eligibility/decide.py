@@ -156,18 +156,18 @@ def _needed_for(ref: m.Ref, compiled, bound: dict, lookup: Lookup) -> tuple:
 
 
 def _with_waiver(gate: CriterionResult, waiver: CriterionResult | None) -> CriterionResult:
-    """A rebuttable gate: met, else waived (with the recorded reason), else not met or unknown."""
+    """A rebuttable gate: met; else waived when a waiver is recorded; else as the gate itself found.
+
+    A waiver is a decision the approver records, not a fact about the person: when none is
+    recorded there is none, so a gate that is not met stays not met.
+    """
     if waiver is None or gate.status == "met":
         return gate
     if waiver.status == "met":
-        status, reason = "waived", f"{gate.reason}; waived: {waiver.reason}"
-    elif gate.status == "not_met" and waiver.status == "not_met":
-        status, reason = "not_met", f"{gate.reason}; not waived: {waiver.reason}"
-    else:
-        status, reason = "unknown", f"{gate.reason}; waiver: {waiver.reason}"
-    needed = tuple(dict.fromkeys(gate.needed + waiver.needed)) if status == "unknown" else ()
-    facts = tuple(dict(gate.facts_used + waiver.facts_used).items())
-    return dataclasses.replace(gate, status=status, reason=reason, facts_used=facts, needed=needed)
+        facts = tuple(dict(gate.facts_used + waiver.facts_used).items())
+        return dataclasses.replace(gate, status="waived", reason=f"{gate.reason}; waived: {waiver.reason}",
+                                   facts_used=facts, needed=())
+    return dataclasses.replace(gate, reason=f"{gate.reason}; no waiver is recorded")
 
 
 def _outcome(rs: m.RuleSet, statuses: dict):
