@@ -102,7 +102,8 @@ class Builder:
             effective_from=to_date(data["effective_from"]), effective_to=to_date(data.get("effective_to")),
             applies_to=tuple(data["applies_to"]), sources=tuple(data["sources"]), derived=derived,
             criteria=criteria, outcomes=outcomes, disregards=disregards, outputs=outputs,
-            digest=digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()))
+            digest=digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()),
+            national=bool(data.get("national", False)))
 
     def outcome(self, data: dict, path, last: bool) -> m.OutcomeRule:
         if ("when" in data) == ("otherwise" in data):
@@ -189,7 +190,8 @@ class Builder:
             if spec["type"] not in ("record", "list") and "fields" in spec:
                 self.problem(here + ("fields",), f"only record and list fields have 'fields' ('{full}' is {spec['type']})")
             out.append(m.FieldDef(full, spec["type"], spec["text"], tuple(values), spec.get("minimum"),
-                                  spec.get("maximum"), tuple(children), self.smap.span(here, key=True)))
+                                  spec.get("maximum"), tuple(children), self.smap.span(here, key=True),
+                                  bool(spec.get("refers_to_area"))))
         return out
 
     def setting_defs(self, data: dict) -> list[m.SettingDef]:
@@ -205,7 +207,7 @@ class Builder:
                 effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
                 values={k: s["value"] for k, s in v["settings"].items()},
                 sources={k: s["source"] for k, s in v["settings"].items()},
-                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i))))
+                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area")))
         return out
 
     def variations(self, data: dict) -> list[m.Variation]:

@@ -47,6 +47,38 @@ def check_corpus(corpus: m.Corpus, sources: dict | None = None) -> list[Diagnost
         found += check_disregards(rule_set, scope, sources)
         found += check_settings_coverage(rule_set, scope, corpus, sources)
     found += check_variations(corpus)
+    found += check_local_rule_sets(corpus)
+    return found
+
+
+def check_local_rule_sets(corpus) -> list[Diagnostic]:
+    """What national law fixes is never varied; any other local rule set needs a declared variation."""
+    found = []
+    national = {rs.decision for rs in corpus.rule_sets if rs.national}
+    for v in corpus.variations:
+        for decision in v.decisions:
+            if decision in national and (v.criteria or v.outcome_may_differ):
+                found.append(_d("E311", f"variation '{v.id}' of {v.authority} lets the criteria or outcome of "
+                                f"'{decision}' differ, but national law fixes them for every authority", v.span,
+                                "a variation of a national decision may only change who acts or who pays, through "
+                                "settings and outputs"))
+    for rs in corpus.rule_sets:
+        folder = corpus.folders.get(rs.file)
+        if folder in (None, "shared"):
+            continue
+        if rs.decision in national or rs.national:
+            found.append(_d("E311", f"rule set '{rs.id}' re-states '{rs.decision}' for {folder}, but national law "
+                            "fixes that decision for every authority", rs.span,
+                            "national criteria are written once, in rules/shared/; remove this file"))
+            continue
+        covering = sorted((v for v in corpus.variations if v.authority == folder and rs.decision in v.decisions),
+                          key=lambda v: v.effective_from)
+        gap = _first_gap(rs.effective_from, rs.effective_to, covering)
+        if gap is not None:
+            found.append(_d("E311", f"rule set '{rs.id}' gives {folder} its own '{rs.decision}' rules, but no declared "
+                            f"variation of {folder} covers {gap.isoformat()}", rs.span,
+                            f"declare it under 'variations:' in rules/{folder}/settings.yaml, with what it changes, "
+                            "its justification and its source"))
     return found
 
 

@@ -162,6 +162,56 @@ def run_tests(paths, rules_dir):
     sys.exit(EXIT_OK if failed == 0 else EXIT_INVALID)
 
 
+@cli.command()
+@click.option("--decision", help="Only this kind of decision (default: every kind).")
+@click.option("--on", "on", type=_Date(), help="Only this date (default: both sides of every change in the rules).")
+@click.option("--examples", default=50, show_default=True, type=click.IntRange(1, 100000),
+              help="Generated cases tried per decision, date and pair of authorities.")
+@_FORMAT
+@_RULES
+def consistency(decision, on, examples, output_format, rules_dir):
+    """Search for equivalent cases the authorities decide differently beyond declared variations.
+
+    Exit 1 when such a case is found (each is shown shrunk to a minimal case, with both
+    authorities' explanations side by side), 0 when none is found.
+    """
+    from . import consistency as equal_treatment
+
+    engine = _load(rules_dir, output_format)
+    if decision is not None and decision not in engine.decisions:
+        raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
+                                 param_hint="--decision")
+    report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples)
+    if output_format == "json":
+        click.echo(render.decisions_json({
+            "differences": [d.to_dict() for d in report.differences], "cases_checked": report.cases_checked,
+            "searches": report.searches, "seconds": round(report.seconds, 3),
+            "cases_per_second": round(report.cases_per_second, 1)}), nl=False)
+    else:
+        for difference in report.differences:
+            click.echo(render.difference_text(difference))
+        click.echo(f"{len(report.differences)} undeclared difference(s) found; {report.cases_checked} generated cases "
+                   f"checked in {report.searches} searches, {report.seconds:.1f} s "
+                   f"({report.cases_per_second:.0f} cases/s).")
+    sys.exit(EXIT_INVALID if report.differences else EXIT_OK)
+
+
+@cli.command()
+@click.option("--on", "on", type=_Date(), help="Only variations in force on this date.")
+@_FORMAT
+@_RULES
+def variations(on, output_format, rules_dir):
+    """The register of declared local variations, by authority and date, with justification and source."""
+    from . import consistency as equal_treatment
+
+    engine = _load(rules_dir, output_format)
+    register = equal_treatment.variation_register(engine, on)
+    if output_format == "json":
+        click.echo(render.decisions_json([v.to_dict() for v in register]), nl=False)
+    else:
+        click.echo(render.variations_text(register, on), nl=False)
+
+
 def main(argv=None):
     """Entry point: never lets a Python traceback reach the user."""
     try:

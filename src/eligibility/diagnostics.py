@@ -31,6 +31,7 @@ CODES = {
     "E308": "a setting needed by a rule set is not provided for part of its period",
     "E309": "a condition is too large for the engine",
     "E310": "effective dates are in the wrong order",
+    "E311": "an authority re-states or varies a decision without a declared variation, or one national law fixes",
     # case files
     "C401": "the case file is not valid YAML or cannot be read",
     "C402": "a case value has the wrong type or form",

@@ -90,6 +90,7 @@ class FieldDef:
     maximum: int | None = None
     children: tuple = ()
     span: Span | None = None
+    refers_to_area: bool = False
 
     @property
     def label(self) -> str:
@@ -130,6 +131,7 @@ class SettingsVersion:
     digest: str
     file: str
     span: Span | None = None
+    area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
@@ -232,6 +234,7 @@ class RuleSet:
     notes: str | None = None
     span: Span | None = None
     extra: dict = field(default_factory=dict)
+    national: bool = False
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)

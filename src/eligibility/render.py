@@ -92,3 +92,58 @@ def diagnostics_text(diagnostics: list[Diagnostic], limit: int | None = None) ->
     if limit is not None and len(diagnostics) > limit:
         out += f"\n\n… and {len(diagnostics) - limit} more"
     return out + "\n"
+
+
+def _period(item) -> str:
+    start = item.effective_from.isoformat()
+    return f"{start} to {item.effective_to.isoformat()}" if item.effective_to else f"from {start}"
+
+
+def variations_text(register, on=None) -> str:
+    """The register of declared variations, grouped by authority."""
+    when = f" in force on {on.isoformat()}" if on else ""
+    if not register:
+        return f"No declared variations{when}.\n"
+    lines = [f"Declared local variations{when}: {len(register)}"]
+    for authority in sorted({v.authority for v in register}):
+        lines += ["", authority]
+        for v in (x for x in register if x.authority == authority):
+            lines.append(f"  {v.id} ({_period(v)})")
+            lines.append(_wrap(v.text, "      "))
+            lines.append(_wrap(f"Decisions: {', '.join(v.decisions)}", "      "))
+            changes = [f"settings {', '.join(v.settings)}" if v.settings else "",
+                       f"criteria {', '.join(v.criteria)}" if v.criteria else "",
+                       f"outputs {', '.join(v.outputs)}" if v.outputs else "",
+                       "the outcome" if v.outcome_may_differ else ""]
+            lines.append(_wrap("May change: " + ("; ".join(c for c in changes if c) or "nothing declared"), "      "))
+            lines.append(_wrap(f"Justification: {v.justification}", "      "))
+            lines.append(_wrap(f"Source: {v.source}", "      "))
+    return "\n".join(lines) + "\n"
+
+
+def difference_text(difference) -> str:
+    """A counterexample: the minimal case, what differs, and both explanations side by side."""
+    import json as _json
+
+    a, b = difference.authorities
+    da, db = difference.decisions
+    lines = [f"UNDECLARED DIFFERENCE — {difference.decision} on {difference.on.isoformat()}: {a} vs {b}"]
+    lines += [f"  - {p}" for p in difference.problems]
+    lines.append("  Minimal case (area placeholders are filled in with each authority's own area):")
+    lines += ["    " + line for line in _json.dumps(difference.facts, indent=2, sort_keys=True).splitlines()]
+    width = 44
+    lines.append(f"  {'':34} {a:<{width}} {b}")
+    lines.append(f"  {'outcome':34} {(da.outcome if da else 'no rules in force'):<{width}} "
+                 f"{db.outcome if db else 'no rules in force'}")
+    ids = list(dict.fromkeys([c.id for c in (da.criteria if da else ())] + [c.id for c in (db.criteria if db else ())]))
+    for criterion in ids:
+        ca = next((c for c in da.criteria if c.id == criterion), None) if da else None
+        cb = next((c for c in db.criteria if c.id == criterion), None) if db else None
+        left = f"{_MARKS[ca.status]} {ca.status}" if ca else "-"
+        right = f"{_MARKS[cb.status]} {cb.status}" if cb else "-"
+        flag = "  <<" if left != right else ""
+        lines.append(f"  {criterion[:34]:34} {left:<{width}} {right}{flag}")
+        if left != right:
+            lines.append(_wrap(f"{a}: {ca.reason if ca else 'not a criterion here'}", "      "))
+            lines.append(_wrap(f"{b}: {cb.reason if cb else 'not a criterion here'}", "      "))
+    return "\n".join(lines) + "\n"
