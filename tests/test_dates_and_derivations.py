@@ -104,3 +104,17 @@ def test_missing_date_leaves_derived_values_unknown_and_lists_the_fact(operators
     assert derived["deadline"].value is None and derived["deadline"].missing == ("start",)
     assert decision.criterion("date-on-or-after-derived").status == "unknown"
     assert decision.criterion("date-on-or-after-derived").needed == ("start",)
+
+
+def test_last_item_meeting_the_condition_is_taken_and_unknown_items_before_it_make_it_unknown(operators):
+    screens = [{"result": "negative", "taken_on": "2020-02-01"}, {"result": "positive", "taken_on": "2020-03-01"}]
+    derived, decision = _derived(operators, {"screens": screens})
+    assert derived["last_negative_taken_on"].value == D(2020, 2, 1)        # the positive one after it is skipped
+    assert derived["first_screen_result"].value == "negative"
+    assert decision.criterion("last-negative-in-2020").status == "met"
+    derived, decision = _derived(operators, {"screens": screens + [{"taken_on": "2020-04-01"}]})
+    assert derived["last_negative_taken_on"].value is None                  # the last screen's result is missing
+    assert derived["last_negative_taken_on"].missing == ("screens[2].result",)
+    assert decision.criterion("last-negative-in-2020").status == "unknown"
+    derived, _ = _derived(operators, {"screens": [{"result": "positive"}]})
+    assert derived["last_negative_taken_on"].value is None and derived["last_negative_taken_on"].missing == ()

@@ -130,7 +130,9 @@ def test_many_rule_set_versions_loaded_at_once(tmp_path):
         dt.date(2022, 6, 1): "2020.1",
     }
     threshold = "unable-to-achieve-two-or-more-outcomes"
-    for name, data in _example_cases():
+    adult_cases = [(name, data) for name, data in _example_cases() if data.get("decision") == "adult-eligibility"]
+    assert adult_cases
+    for name, data in adult_cases:
         for on, version in dates.items():
             # The three engines decide in turn, so their rule sets are all in use in one process.
             a = bundled_a.decide(data, on=on)

@@ -87,8 +87,10 @@ class Engine:
         (the engine misbehaved; no decision is given).
         """
         smap = smap or data_source_map()
-        case = _dates_as_text(case)
         problems = self.check_case(case, smap)
+        if problems and _has_dates(case):
+            case = _dates_as_text(case)
+            problems = self.check_case(case, smap)
         if problems:
             raise CaseError(problems)
         decision, authority, on = self._resolve(case, decision, authority, on, smap)
@@ -111,6 +113,10 @@ class Engine:
         on = on or case.get("assessment_date")
         problems = []
         where = smap.span(())
+
+        def at(key):
+            return smap.span((key,)), f"$.{key}" if key in case else "$"
+
         if decision is None:
             problems.append(Diagnostic("C404", "the case does not say which decision to make", where, "$",
                                        f"give --decision (one of: {', '.join(self.decisions)}) or 'decision:' in the case"))
@@ -118,7 +124,7 @@ class Engine:
             problems.append(Diagnostic("C404", "the case does not say which authority it is with", where, "$",
                                        "give --authority or 'authority:' in the case"))
         elif authority not in AUTHORITIES:
-            problems.append(Diagnostic("C404", f"'{authority}' is not an authority", where, "$",
+            problems.append(Diagnostic("C404", f"'{authority}' is not an authority", *at("authority"),
                                        did_you_mean(authority, AUTHORITIES) or f"one of: {', '.join(AUTHORITIES)}"))
         if on is None:
             problems.append(Diagnostic("C404", "the case does not say which date to decide it as at", where, "$",
@@ -127,21 +133,31 @@ class Engine:
             try:
                 on = dt.date.fromisoformat(on)
             except ValueError:
-                problems.append(Diagnostic("C404", f"'{on}' is not a date", where, "$", "write dates as YYYY-MM-DD"))
+                problems.append(Diagnostic("C404", f"'{on}' is not a date", *at("assessment_date"),
+                                           "write dates as YYYY-MM-DD"))
         if problems:
             raise CaseError(problems)
         return decision, authority, on
 
     def _nothing_in_force(self, decision, authority, on, smap) -> Diagnostic:
-        where = smap.span(())
+        where, path = smap.span(("assessment_date",)), "$.assessment_date" if ("assessment_date",) in smap.positions else "$"
         if decision not in self.decisions:
-            return Diagnostic("C405", f"no rule set makes '{decision}' decisions", where, "$",
+            where, path = smap.span(("decision",)), "$.decision" if ("decision",) in smap.positions else "$"
+            return Diagnostic("C405", f"no rule set makes '{decision}' decisions", where, path,
                               did_you_mean(decision, self.decisions) or f"known decisions: {', '.join(self.decisions)}")
         periods = sorted(f"{rs.period} (version {rs.version})" for rs in self.corpus.rule_sets
                          if rs.decision == decision and authority in rs.applies_to)
         return Diagnostic("C405", f"no rules for '{decision}' are in force for {authority} on {on.isoformat()}",
-                          where, "$", ("rules in force: " + "; ".join(periods)) if periods else
+                          where, path, ("rules in force: " + "; ".join(periods)) if periods else
                           f"no rule set for '{decision}' applies to {authority}")
+
+
+def _has_dates(value) -> bool:
+    if isinstance(value, dict):
+        return any(_has_dates(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_dates(v) for v in value)
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 def _dates_as_text(value):

@@ -9,10 +9,14 @@ anything is decided.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 from . import model as m
 from . import source, validate
 from .diagnostics import Diagnostic, Span
 
+_SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
 INT_LIMIT = 9007199254740991            # 2**53 - 1: exact in every JSON reader, far inside the engine's int64
 
 
@@ -67,21 +71,101 @@ def facts_schema(vocabulary: m.Vocabulary) -> dict:
 
 
 class CaseChecker:
-    """Checks case data; built once per set of loaded rules."""
+    """Checks case data; built once per set of loaded rules.
+
+    Valid facts are recognised by a checker compiled from the case fields (the same rules
+    as the generated JSON Schema, tested to agree with it); only when that finds a problem
+    does the JSON Schema validator run, to describe every problem with its location.
+    """
 
     def __init__(self, vocabulary: m.Vocabulary):
         self.schema = facts_schema(vocabulary)
         self._facts = validate.FactsValidator(self.schema)
+        top = [f for f in vocabulary.fields.values() if "." not in f.path]
+        self._quick = _record_checker(top)
+
+    def facts_are_valid(self, facts) -> bool:
+        """True when the facts match the case fields (a fast check with the JSON Schema's meaning)."""
+        return self._quick(facts)
 
     def check(self, case, smap: source.SourceMap) -> list[Diagnostic]:
         if not isinstance(case, dict):
             return [Diagnostic("C402", "a case must be a mapping with at least a 'facts' key", smap.span(()),
                                "$", "see examples/cases/ for the form of a case")]
-        found = validate.check_case_envelope(case, smap)
         facts = case.get("facts")
-        if isinstance(facts, dict) and not self._facts.is_valid(facts):
+        if _envelope_is_valid(case) and self._quick(facts):
+            return []
+        found = validate.check_case_envelope(case, smap)
+        if isinstance(facts, dict) and not self._quick(facts):
             found += self._facts.check(facts, smap)
         return found
+
+
+_AUTHORITIES = frozenset(("leicester", "leicestershire", "rutland"))
+_ENVELOPE = {
+    "ref": lambda v: isinstance(v, str) and len(v) >= 1,
+    "notes": lambda v: isinstance(v, str) and len(v) >= 1,
+    "authority": lambda v: isinstance(v, str) and v in _AUTHORITIES,
+    "assessment_date": lambda v: _is_date(v),
+    "decision": lambda v: isinstance(v, str) and _SLUG.fullmatch(v) is not None,
+    "facts": lambda v: isinstance(v, dict),
+}
+
+
+def _envelope_is_valid(case: dict) -> bool:
+    """The outer shape of a case (case-file.schema.json), checked quickly."""
+    return "facts" in case and all(key in _ENVELOPE and _ENVELOPE[key](value) for key, value in case.items())
+
+
+def _is_date(value) -> bool:
+    if not (isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
+            and (value[:4] + value[5:7] + value[8:]).isdigit() and value.isascii()):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _value_checker(field: m.FieldDef):
+    kind = field.type
+    if kind == "boolean":
+        return lambda v: v is None or isinstance(v, bool)
+    if kind == "integer":
+        low = field.minimum if field.minimum is not None else -INT_LIMIT
+        high = field.maximum if field.maximum is not None else INT_LIMIT
+        return lambda v: v is None or (isinstance(v, int) and not isinstance(v, bool) and low <= v <= high)
+    if kind == "text":
+        return lambda v: v is None or (isinstance(v, str) and len(v) >= 1)
+    if kind == "date":
+        return lambda v: v is None or _is_date(v)
+    if kind == "choice":
+        allowed = frozenset(field.values)
+        return lambda v: v is None or (isinstance(v, str) and v in allowed)
+    if kind == "choices":
+        allowed = frozenset(field.values)
+        return lambda v: v is None or (isinstance(v, list) and all(isinstance(x, str) and x in allowed for x in v)
+                                       and len(set(v)) == len(v))
+    record = _record_checker(field.children)
+    if kind == "record":
+        return lambda v: v is None or record(v)
+    return lambda v: v is None or (isinstance(v, list) and all(record(item) for item in v))
+
+
+def _record_checker(children):
+    checks = {c.path.rsplit(".", 1)[-1]: _value_checker(c) for c in children}
+
+    def check(value) -> bool:
+        if not isinstance(value, dict):
+            return False
+        for key, item in value.items():
+            rule = checks.get(key)
+            if rule is None or not rule(item):
+                return False
+        return True
+
+    return check
 
 
 def read_case(path) -> tuple[object, source.SourceMap]:

@@ -47,12 +47,13 @@ def check_corpus(corpus: m.Corpus, sources: dict | None = None) -> list[Diagnost
         found += check_disregards(rule_set, scope, sources)
         found += check_settings_coverage(rule_set, scope, corpus, sources)
     found += check_variations(corpus)
-    found += check_local_rule_sets(corpus)
+    found += check_local_rule_sets(corpus, sources)
     return found
 
 
-def check_local_rule_sets(corpus) -> list[Diagnostic]:
+def check_local_rule_sets(corpus, sources=None) -> list[Diagnostic]:
     """What national law fixes is never varied; any other local rule set needs a declared variation."""
+    sources = sources or {}
     found = []
     national = {rs.decision for rs in corpus.rule_sets if rs.national}
     for v in corpus.variations:
@@ -66,19 +67,20 @@ def check_local_rule_sets(corpus) -> list[Diagnostic]:
         folder = corpus.folders.get(rs.file)
         if folder in (None, "shared"):
             continue
+        span, path = _at(sources, rs, ("decision",))
         if rs.decision in national or rs.national:
             found.append(_d("E311", f"rule set '{rs.id}' re-states '{rs.decision}' for {folder}, but national law "
-                            "fixes that decision for every authority", rs.span,
-                            "national criteria are written once, in rules/shared/; remove this file"))
+                            "fixes that decision for every authority", span,
+                            "national criteria are written once, in rules/shared/; remove this file", path))
             continue
         covering = sorted((v for v in corpus.variations if v.authority == folder and rs.decision in v.decisions),
                           key=lambda v: v.effective_from)
         gap = _first_gap(rs.effective_from, rs.effective_to, covering)
         if gap is not None:
             found.append(_d("E311", f"rule set '{rs.id}' gives {folder} its own '{rs.decision}' rules, but no declared "
-                            f"variation of {folder} covers {gap.isoformat()}", rs.span,
+                            f"variation of {folder} covers {gap.isoformat()}", span,
                             f"declare it under 'variations:' in rules/{folder}/settings.yaml, with what it changes, "
-                            "its justification and its source"))
+                            "its justification and its source", path))
     return found
 
 

@@ -184,7 +184,7 @@ def compile_rule_set(rule_set: m.RuleSet, scope: Scope) -> CompiledRuleSet:
     definition["__sink"] = {"all": [{"never": {"t": "$never"}}, {"any": {"$ex": {"t": 1}}}], "run": "__sink/none"}
     derivations = {}
     for d in rule_set.derived:
-        if d.how == "count" and d.spec["where"] is not None:
+        if d.how in ("count", "first", "last") and d.spec["where"] is not None:
             item_fields = item_scope_fields(scope.type_of(m.Ref("fact", d.spec["items"])).field)
             derivations[d.name] = logic.negation_normal_form(lower(d.spec["where"], scope, item_fields))
         else:

@@ -17,7 +17,7 @@ import itertools
 from . import engine, explain, logic
 from . import model as m
 from .compile import CompiledRuleSet
-from .decision import CriterionResult, Decision, MissingFact, RuleSetUsed, SettingsUsed
+from .decision import CriterionResult, Decision, LazyText, MissingFact, RuleSetUsed, SettingsUsed
 from .derive import derive_all
 from .diagnostics import EvaluationError
 from .scope import refs_in
@@ -39,6 +39,9 @@ class Prepared:
                                           | _derivation_settings(self.rule_set)))
         rs = self.rule_set
         self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file)
+        self.atoms = {c.criterion.id: tuple(logic.atoms(c.condition)) for c in compiled.criteria}
+        self.phrases = explain.static_phrases([a for atoms in self.atoms.values() for a in atoms],
+                                              {d.name: d.text for d in self.rule_set.derived})
         engine.register(compiled)
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
@@ -76,7 +79,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
                     for c in prepared.compiled.criteria if c.waiver_of is None)
     outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
     missing = _missing(results, prepared.vocabulary) if outcome == "insufficient_information" else ()
-    outputs = tuple(rs.outputs) + (tuple(rule.outputs) if rule is not None else ())
+    outputs = (tuple(rule.outputs) if rule is not None else ()) + tuple(rs.outputs)
     return Decision(
         outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
         case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
@@ -141,15 +144,15 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
     facts_used = tuple((_used_name(ref), _json_value(value)) for ref, value in shown.items())
     needed = ()
     if status == "unknown":
-        needed = tuple(dict.fromkeys(path for ref in refs for path in _needed_for(ref, compiled, bound, lookup)))
-    return CriterionResult(criterion.id, status, criterion.text, criterion.citation,
-                           explain.reason(status, compiled.condition, bound, lookup, shown),
+        unknown_keys = {k for a in prepared.atoms[criterion.id] if logic.evaluate_atom(a, bound) is None for k in a.keys()}
+        needed = tuple(dict.fromkeys(path for ref in refs for path in _needed_for(ref, unknown_keys, lookup)))
+    wording = LazyText(lambda: explain.reason(status, compiled.condition, bound, lookup, shown, prepared.phrases))
+    return CriterionResult(criterion.id, status, criterion.text, criterion.citation, wording,
                            facts_used, needed, criterion.note, criterion.confidence)
 
 
-def _needed_for(ref: m.Ref, compiled, bound: dict, lookup: Lookup) -> tuple:
+def _needed_for(ref: m.Ref, unknown_keys: set, lookup: Lookup) -> tuple:
     """Missing facts behind a reference used by a comparison that is still unknown."""
-    unknown_keys = {k for a in logic.atoms(compiled.condition) if logic.evaluate_atom(a, bound) is None for k in a.keys()}
     if ref.key not in unknown_keys and ref.key + "__lo" not in unknown_keys:
         return ()
     return lookup.missing_for(ref)
@@ -165,9 +168,9 @@ def _with_waiver(gate: CriterionResult, waiver: CriterionResult | None) -> Crite
         return gate
     if waiver.status == "met":
         facts = tuple(dict(gate.facts_used + waiver.facts_used).items())
-        return dataclasses.replace(gate, status="waived", reason=f"{gate.reason}; waived: {waiver.reason}",
-                                   facts_used=facts, needed=())
-    return dataclasses.replace(gate, reason=f"{gate.reason}; no waiver is recorded")
+        return dataclasses.replace(gate, status="waived", facts_used=facts, needed=(),
+                                   explanation=LazyText(lambda: f"{gate.reason}; waived: {waiver.reason}"))
+    return dataclasses.replace(gate, explanation=LazyText(lambda: f"{gate.reason}; no waiver is recorded"))
 
 
 def _outcome(rs: m.RuleSet, statuses: dict):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 STATUS_WORDS = {"met": "met", "not_met": "not met", "waived": "waived", "unknown": "unknown"}
 
@@ -44,17 +45,39 @@ class SettingsUsed:
                 "values": {name: {"value": value, "source": source} for name, value, source in self.values}}
 
 
+class LazyText:
+    """A sentence written only when first read (explanations cost more to word than to decide)."""
+
+    __slots__ = ("_make", "_text", "_lock")
+
+    def __init__(self, make):
+        self._make, self._text, self._lock = make, None, threading.Lock()
+
+    def __call__(self) -> str:
+        if self._text is None:
+            with self._lock:
+                if self._text is None:
+                    self._text = self._make()
+                    self._make = None
+        return self._text
+
+
 @dataclass(frozen=True)
 class CriterionResult:
     id: str
-    status: str                     # met | not_met | unknown
+    status: str                     # met | not_met | waived | unknown
     text: str
     citation: str
-    reason: str
-    facts_used: tuple               # ((name, value), ...) as the engine saw them, in readable form
-    needed: tuple                   # fact paths that would settle an unknown criterion
+    explanation: object = field(compare=False, repr=False)   # the reason: text, or LazyText
+    facts_used: tuple = ()          # ((name, value), ...) as the engine saw them
+    needed: tuple = ()              # fact paths that would settle an unknown criterion
     note: str | None = None
     confidence: str | None = None
+
+    @property
+    def reason(self) -> str:
+        """Why the criterion is met, not met, waived or unknown, one clause per comparison."""
+        return self.explanation if isinstance(self.explanation, str) else self.explanation()
 
     def to_dict(self) -> dict:
         return {"id": self.id, "status": self.status, "text": self.text, "citation": self.citation,

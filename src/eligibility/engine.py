@@ -52,7 +52,7 @@ def _get_host():
 def _make_action(label: str):
     def action(c):              # exactly one parameter: two would make the engine treat it as asynchronous
         bound = getattr(c, "x", None)
-        facts = dict(bound.items()) if bound is not None else {}
+        facts = dict(bound._d) if bound is not None else {}       # the fact exactly as the engine bound it
         _activations.append((label, facts))
     return action
 

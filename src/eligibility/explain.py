@@ -57,21 +57,42 @@ def _operand_text(atom: logic.Atom, lookup) -> str:
     return f" {show(operand)}"
 
 
-def describe(atom: logic.Atom, values: dict, lookup, text_values: dict) -> str:
+def static_phrases(atoms, derived_texts: dict) -> dict:
+    """For each comparison (by identity), the parts of its sentence that never change: (label, suffix).
+
+    Worked out once per rule set, so a decision only fills in the values.
+    """
+    out = {}
+    for atom in atoms:
+        source: m.Compare = atom.source
+        subject = source.subject
+        text = {"fact": subject.name, "derived": derived_texts.get(subject.name)}.get(subject.kind)
+        suffix = None
+        if atom.op not in ("is_recorded", "not_recorded") and not isinstance(source.operand, m.Ref):
+            suffix = f" ({_PHRASES[atom.op]} {show(source.operand)})"
+        out[id(atom)] = (text, suffix)
+    return out
+
+
+def describe(atom: logic.Atom, values: dict, lookup, text_values: dict, phrases: dict | None = None) -> str:
     """'✓ unable_outcomes is 3 (must be at least 2)'. Reads the values the engine was given."""
     source: m.Compare = atom.source
     status = logic.evaluate_atom(atom, values)
     value = text_values.get(source.subject)
+    fixed_label, suffix = (phrases or {}).get(id(atom), (None, None))
+    name = fixed_label or label(source.subject, lookup)
     if atom.op in ("is_recorded", "not_recorded"):
-        return f"{_MARK[status]} {label(source.subject, lookup)} is {'recorded' if value is not None else 'not recorded'}"
-    return f"{_MARK[status]} {label(source.subject, lookup)} is {show(value)} ({_PHRASES[atom.op]}{_operand_text(atom, lookup)})"
+        return f"{_MARK[status]} {name} is {'recorded' if value is not None else 'not recorded'}"
+    if suffix is None:
+        suffix = f" ({_PHRASES[atom.op]}{_operand_text(atom, lookup)})"
+    return f"{_MARK[status]} {name} is {show(value)}{suffix}"
 
 
-def reason(status: str, condition, values: dict, lookup, text_values: dict) -> str:
+def reason(status: str, condition, values: dict, lookup, text_values: dict, phrases: dict | None = None) -> str:
     """The comparisons that settled the criterion, one clause each."""
     wanted = {"met": True, "not_met": False, "unknown": None}[status]
     chosen = _deciding_atoms(condition, values, wanted) or logic.atoms(condition)
-    return "; ".join(describe(a, values, lookup, text_values) for a in chosen)
+    return "; ".join(describe(a, values, lookup, text_values, phrases) for a in chosen)
 
 
 def _deciding_atoms(node, values, wanted) -> list:

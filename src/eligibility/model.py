@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -34,7 +35,7 @@ class Ref:
     kind: str
     name: str
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         """The attribute name used for this value in engine facts (never 'id' or 'sid')."""
         prefix = {"fact": "f_", "derived": "d_", "setting": "s_", "decision": "v_"}[self.kind]

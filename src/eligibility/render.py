@@ -13,13 +13,14 @@ _HEADINGS = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE",
              "insufficient_information": "INSUFFICIENT INFORMATION"}
 
 
-def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(" ".join(text.split()), width=92, initial_indent=indent, subsequent_indent=indent)
+def _wrap(text: str, indent: str, hanging: str | None = None) -> str:
+    return textwrap.fill(" ".join(text.split()), width=92, initial_indent=indent,
+                         subsequent_indent=indent if hanging is None else hanging)
 
 
 def decision_text(d: Decision, source: str | None = None) -> str:
     """The decision for a social worker: outcome first, then each criterion, then what is missing."""
-    council = dict((name, value) for name, _, value in d.outputs).get("determined_by", d.authority)
+    council = d.settings.council if d.settings else d.authority
     lines = []
     heading = _HEADINGS.get(d.outcome, d.outcome.replace("_", " ").upper())
     lines.append(f"{heading} — {d.decision} for {council} ({d.authority}), as at {d.decided_on.isoformat()}")
@@ -39,18 +40,45 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for clause in c.reason.split("; "):
             lines.append(_wrap(clause, "      "))
         lines.append(_wrap(f"Source: {c.citation}", "      "))
+    shown_outputs = [(name, text, value) for name, text, value in d.outputs]
+    if shown_outputs:
+        lines.append("")
+        lines.append("Results:")
+        for name, text, value in shown_outputs:
+            lines.append(_wrap(f"- {text}: {_output_value(value)}", "  ", "    "))
+    if d.derived:
+        lines.append("")
+        lines.append("Worked out from the facts:")
+        for derived in d.derived:
+            item = derived.to_dict()
+            lines.append(_wrap(f"- {derived.text}: {_output_value(item['value'])} ({derived.how})", "  ", "    "))
     if d.missing_facts:
         lines.append("")
         lines.append("Missing information (record these facts to decide the case):")
         for missing in d.missing_facts:
             lines.append(f"  - {missing.fact}: {' '.join(missing.text.split())}")
             lines.append(f"      needed for: {', '.join(missing.needed_for)}")
+    if d.variations:
+        lines.append("")
+        lines.append(f"Declared local variations of {d.authority} that apply:")
+        for v in d.variations:
+            lines.append(_wrap(f"- {v.id}: {v.text} (source: {v.source})", "  ", "    "))
     if d.disregarded:
         lines.append("")
         lines.append("Disregarded by law:")
         for fact, text, citation in d.disregarded:
-            lines.append(_wrap(f"- {fact}: {text} ({citation})", "  "))
+            lines.append(_wrap(f"- {fact}: {text} ({citation})", "  ", "    "))
     return "\n".join(lines) + "\n"
+
+
+def _output_value(value) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return f"at least {value['at_least']} and at most {value['at_most']}"
+    return str(value)
 
 
 def decisions_json(results: list[dict]) -> str:

@@ -47,9 +47,38 @@ def _registry() -> Registry:
     return Registry().with_resources(pairs)
 
 
+def _is_whole_number(_checker, value) -> bool:
+    """Only true integers: JSON Schema would also accept 3.0, and the engine must never see a decimal."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+_Validator = jsonschema.validators.extend(
+    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_whole_number))
+
+
+def _inline(schema, registry_schemas: dict):
+    """The schema with every $ref to another shipped schema replaced by its target (checked once, not per case)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("common.schema.json#/$defs/"):
+            target = _inline(registry_schemas["common"]["$defs"][ref.rsplit("/", 1)[-1]], registry_schemas)
+            notes = {k: v for k, v in schema.items() if k != "$ref"}       # annotations such as description
+            return {**target, **notes}
+        return {k: _inline(v, registry_schemas) for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_inline(v, registry_schemas) for v in schema]
+    return schema
+
+
 @lru_cache(maxsize=None)
 def _validator(name: str) -> Draft202012Validator:
-    return Draft202012Validator(load_schema(name), registry=_registry(), format_checker=FormatChecker())
+    return _Validator(load_schema(name), registry=_registry(), format_checker=FormatChecker())
+
+
+@lru_cache(maxsize=None)
+def _envelope_validator() -> Draft202012Validator:
+    schema = _inline(load_schema("case-file"), {"common": load_schema("common")})
+    return _Validator(schema, format_checker=FormatChecker())
 
 
 def check_rule_file(data, kind: str, smap: SourceMap) -> list[Diagnostic]:
@@ -59,14 +88,17 @@ def check_rule_file(data, kind: str, smap: SourceMap) -> list[Diagnostic]:
 
 def check_case_envelope(data, smap: SourceMap) -> list[Diagnostic]:
     """Schema problems of a case file's outer shape (ref, authority, assessment_date, facts)."""
-    return _diagnostics(_validator("case-file"), data, smap, code_family="C")
+    validator = _envelope_validator()
+    if validator.is_valid(data):
+        return []
+    return _diagnostics(validator, data, smap, code_family="C")
 
 
 class FactsValidator:
     """Checks case facts against a schema generated from the case fields."""
 
     def __init__(self, schema: dict):
-        self._validator = Draft202012Validator(schema, format_checker=FormatChecker())
+        self._validator = _Validator(schema, format_checker=FormatChecker())
 
     def is_valid(self, facts) -> bool:
         return self._validator.is_valid(facts)

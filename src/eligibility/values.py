@@ -45,6 +45,15 @@ def flatten_item(item: dict, field: m.FieldDef) -> dict:
     return out
 
 
+def _flatten_records(data: dict, prefix: str, out: dict) -> None:
+    """Every value reachable through mappings, by dotted path (lists are kept whole)."""
+    for key, value in data.items():
+        path = prefix + key
+        out[path] = value
+        if isinstance(value, dict):
+            _flatten_records(value, path + ".", out)
+
+
 class Lookup:
     """Resolves references for one decision: case facts, derived values, settings, the decision itself."""
 
@@ -56,12 +65,25 @@ class Lookup:
         self.on = on
         self.authority = authority
         self.derived = {}
+        self._flat = {}
+        self._values = {}
+        _flatten_records(facts, "", self._flat)
 
     def fact(self, path: str):
-        return nested_get(self.facts, path)
+        """A fact by its dotted path; None when not given (or given as null)."""
+        return self._flat.get(path)
 
     def value(self, ref: m.Ref):
         """The value in Python form (dates as date objects); None when not known."""
+        try:
+            return self._values[ref]
+        except KeyError:
+            value = self._value(ref)
+            if ref.kind != "derived" or ref.name in self.derived:
+                self._values[ref] = value
+            return value
+
+    def _value(self, ref: m.Ref):
         if ref.kind == "fact":
             raw = self.fact(ref.name)
             field = self.vocabulary.fields[ref.name]
