@@ -33,6 +33,7 @@ class Prepared:
         self.vocabulary = vocabulary
         self.setting_defs = setting_defs
         self.refs = {c.criterion.id: tuple(dict.fromkeys(refs_in(c.criterion.condition))) for c in compiled.criteria}
+        self.used_names = {cid: tuple(map(_used_name, refs)) for cid, refs in self.refs.items()}
         self.settings_read = tuple(sorted({r.name for refs in self.refs.values() for r in refs if r.kind == "setting"}
                                           | {o.ref.name for o in _all_outputs(self.rule_set)
                                              if o.ref is not None and o.ref.kind == "setting"}
@@ -140,13 +141,14 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
         raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
                               "from the facts it was given")
     refs = prepared.refs[criterion.id]
-    shown = {ref: lookup.value(ref) for ref in refs}
-    facts_used = tuple((_used_name(ref), _json_value(value)) for ref, value in shown.items())
+    values = [lookup.value(ref) for ref in refs]
+    facts_used = tuple(zip(prepared.used_names[criterion.id], map(_json_value, values)))
     needed = ()
     if status == "unknown":
         unknown_keys = {k for a in prepared.atoms[criterion.id] if logic.evaluate_atom(a, bound) is None for k in a.keys()}
         needed = tuple(dict.fromkeys(path for ref in refs for path in _needed_for(ref, unknown_keys, lookup)))
-    wording = LazyText(lambda: explain.reason(status, compiled.condition, bound, lookup, shown, prepared.phrases))
+    wording = LazyText(lambda: explain.reason(status, compiled.condition, bound, lookup, dict(zip(refs, values)),
+                                              prepared.phrases))
     return CriterionResult(criterion.id, status, criterion.text, criterion.citation, wording,
                            facts_used, needed, criterion.note, criterion.confidence)
 

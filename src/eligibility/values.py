@@ -75,12 +75,13 @@ class Lookup:
 
     def value(self, ref: m.Ref):
         """The value in Python form (dates as date objects); None when not known."""
+        key = ref.key
         try:
-            return self._values[ref]
+            return self._values[key]
         except KeyError:
             value = self._value(ref)
             if ref.kind != "derived" or ref.name in self.derived:
-                self._values[ref] = value
+                self._values[key] = value
             return value
 
     def _value(self, ref: m.Ref):
