@@ -69,7 +69,12 @@ def facts_strategy(fields: list, on: dt.date, boundaries=(), thresholds=None) ->
     ``thresholds`` maps a whole-number field's path to the numbers the rules compare it
     with; values just below, at and just above each are generated often.
     """
-    return _record(fields, _dates(on, boundaries), thresholds or {})
+    return facts_with_dates(fields, _dates(on, boundaries), thresholds)
+
+
+def facts_with_dates(fields: list, dates: st.SearchStrategy, thresholds=None) -> st.SearchStrategy:
+    """Case facts over the given top-level fields, with dates (YYYY-MM-DD text) drawn from ``dates``."""
+    return _record(fields, dates, thresholds or {})
 
 
 def materialise(facts, this_area: str, other_area: str):
