@@ -78,3 +78,20 @@ def test_engine_attribute_names_can_never_be_id_sid_or_t(engine):
         used = {k for rule in prepared.compiled.definition.values() for k in keys(rule["all"])}
         assert not used & {"id", "sid"}
         assert all(k.startswith(("f_", "d_", "s_", "v_", "$")) or k in {"t", "r", "x", "any", "never"} or k.startswith("m_") for k in used)
+
+
+def test_whole_number_settings_beyond_the_exact_range_are_refused(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import eligibility
+
+    rules = tmp_path / "rules"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "operators", rules)
+    definitions = rules / "shared" / "settings.yaml"
+    definitions.write_text(definitions.read_text() + "  unbounded: {type: integer, text: No bounds, citation: test}\n")
+    settings = rules / "rutland" / "settings.yaml"
+    settings.write_text(settings.read_text() + "      unbounded: {value: 18446744073709551616, source: test}\n")
+    problems = eligibility.check_rules(rules)
+    assert [(d.code, d.message) for d in problems] == [
+        ("E305", "setting 'unbounded' of rutland version 1: 18446744073709551616 is too large to compare exactly")]

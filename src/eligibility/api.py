@@ -23,6 +23,7 @@ from . import model as m
 from .cases import CaseChecker, data_source_map
 from .compile import compile_rule_set
 from .decide import Prepared, decide
+from .engine import EngineLimitError
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
 from .loader import bundled_rules_dir, read_corpus
@@ -55,10 +56,16 @@ class Engine:
         self.root = root
         self.checker = CaseChecker(corpus.vocabulary)
         self._prepared = {}
+        refused = []
         for rule_set in corpus.rule_sets:
             compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set))
             file = f"{corpus.folders[rule_set.file]}/{os.path.basename(rule_set.file)}"
-            self._prepared[id(rule_set)] = Prepared(compiled, corpus.vocabulary, corpus.setting_defs, file)
+            try:
+                self._prepared[id(rule_set)] = Prepared(compiled, corpus.vocabulary, corpus.setting_defs, file)
+            except EngineLimitError as exc:
+                refused += _engine_limit_problems(rule_set, exc)
+        if refused:
+            raise RuleFileError(refused)
 
     # -- what is loaded ------------------------------------------------------------------
     @property
@@ -150,6 +157,17 @@ class Engine:
         return Diagnostic("C405", f"no rules for '{decision}' are in force for {authority} on {on.isoformat()}",
                           where, path, ("rules in force: " + "; ".join(periods)) if periods else
                           f"no rule set for '{decision}' applies to {authority}")
+
+
+def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[Diagnostic]:
+    hint = "split the criterion into simpler criteria and combine them in 'outcomes'"
+    if not exc.culprits:
+        return [Diagnostic("E309", f"the rules engine cannot hold rule set '{rule_set.id}' as a whole ({exc})",
+                           rule_set.span or Span(rule_set.file), "$", "split the rule set, or use fewer criteria")]
+    spans = {c.id: (c.span, i) for i, c in enumerate(rule_set.criteria)}
+    return [Diagnostic("E309", f"criterion '{cid}' is too complex for the rules engine ({exc})",
+                       spans[cid][0] or Span(rule_set.file), f"$.criteria[{spans[cid][1]}]", hint)
+            for cid in exc.culprits]
 
 
 def _has_dates(value) -> bool:

@@ -12,7 +12,9 @@ from . import model as m
 from .diagnostics import Diagnostic, Span, did_you_mean, json_path
 from .scope import SCALAR_TYPES, Scope, ValueType, item_scope_fields, refs_in
 
-MAX_COMPARISONS = 24        # per criterion: keeps every engine pattern far inside the engine's limits
+MAX_COMPARISONS = 24        # per criterion (the engine's own limits are also tried when rules are loaded)
+MAX_RULES = 240             # engine rules per rule set: 3 per criterion, 3 more per waiver (the engine refuses 256)
+_WHOLE_NUMBER_LIMIT = 2**53 - 1
 MAX_LIST_OPERANDS = 16
 
 _OPS_BY_TYPE = {
@@ -240,6 +242,9 @@ def _setting_value_problem(d: m.SettingDef, value):
     if d.type == "choice" and value not in d.values:
         return "E306", f"'{value}' is not one of {', '.join(d.values)}", did_you_mean(value, d.values)
     if d.type == "integer":
+        if abs(value) > _WHOLE_NUMBER_LIMIT:
+            return "E305", f"{value} is too large to compare exactly", f"whole numbers must lie between " \
+                f"-{_WHOLE_NUMBER_LIMIT} and {_WHOLE_NUMBER_LIMIT}"
         if d.minimum is not None and value < d.minimum:
             return "E305", f"{value} is below the lowest value allowed, {d.minimum}", f"the bound comes from {d.citation}"
         if d.maximum is not None and value > d.maximum:
@@ -320,6 +325,10 @@ def check_rule_set(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic
         if size > MAX_COMPARISONS:
             found.append(_d("E309", f"criterion '{c.id}' makes {size} comparisons; at most {MAX_COMPARISONS} are allowed",
                             c.span, "split it into several criteria and combine them in 'outcomes'", where))
+    rules = 3 * (len(rs.criteria) + sum(1 for c in rs.criteria if c.waived_when is not None))
+    if rules > MAX_RULES:
+        found.append(_d("E309", f"rule set '{rs.id}' needs {rules} engine rules; at most {MAX_RULES} are allowed",
+                        rs.span, "each criterion takes 3 rules and each waiver 3 more: split the rule set by decision"))
     defined = []
     for d in rs.derived:
         found += check_derivation(d, scope, defined)
@@ -389,6 +398,14 @@ def check_condition(node, scope: Scope, owner: str, span, item_fields=None, path
     if not isinstance(node, m.Compare):
         return []
     where = node.span or span
+    if item_fields is not None:
+        for ref in refs_in(node):
+            if ref.kind != "fact":
+                return [_d("E306", f"{owner}: inside 'where' only the item's own fields can be compared, not "
+                           f"{ref.kind} '{ref.name}'", where,
+                           "each item is compared only with fixed values here; to compare with a setting or the decision "
+                           "date, take the value out first (e.g. 'last' with 'value') and compare it in a criterion",
+                           path)]
     subject_type = _resolve(node.subject, scope, item_fields)
     if subject_type is None:
         candidates = sorted(item_fields) if item_fields is not None and node.subject.kind == "fact" else scope.candidates(node.subject.kind)

@@ -39,10 +39,14 @@ class Prepared:
                                              if o.ref is not None and o.ref.kind == "setting"}
                                           | _derivation_settings(self.rule_set)))
         rs = self.rule_set
-        self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file)
+        self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file,
+                                tuple(s["cite"] for s in rs.sources))
         self.atoms = {c.criterion.id: tuple(logic.atoms(c.condition)) for c in compiled.criteria}
-        self.phrases = explain.static_phrases([a for atoms in self.atoms.values() for a in atoms],
+        # reasons are worded from the negation-normal form, so "not A" reads as the complement of A
+        self.wording = {c.criterion.id: logic.negation_normal_form(c.condition) for c in compiled.criteria}
+        self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
                                               {d.name: d.text for d in self.rule_set.derived})
+        self.decisive = _criteria_in_outcomes(self.rule_set)
         engine.register(compiled)
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
@@ -54,6 +58,25 @@ class Prepared:
                 fact.update(lookup.engine_entries(ref))
             facts.append(fact)
         return facts
+
+
+def _criteria_in_outcomes(rs: m.RuleSet) -> frozenset:
+    """The criteria some outcome depends on (only their missing facts can be needed)."""
+    found = set()
+
+    def walk(node):
+        if isinstance(node, m.CriterionRef):
+            found.add(node.id)
+        elif isinstance(node, (m.AllOf, m.AnyOf)):
+            for item in node.items:
+                walk(item)
+        elif isinstance(node, m.Not):
+            walk(node.item)
+
+    for rule in rs.outcomes:
+        if rule.when is not None:
+            walk(rule.when)
+    return frozenset(found)
 
 
 def _all_outputs(rs: m.RuleSet) -> list:
@@ -79,7 +102,8 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
     results = tuple(_with_waiver(evaluated[c.criterion.id], evaluated.get(m.WAIVER_PREFIX + c.criterion.id))
                     for c in prepared.compiled.criteria if c.waiver_of is None)
     outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
-    missing = _missing(results, prepared.vocabulary) if outcome == "insufficient_information" else ()
+    missing = (_missing([r for r in results if r.id in prepared.decisive], prepared.vocabulary)
+               if outcome == "insufficient_information" else ())
     outputs = (tuple(rule.outputs) if rule is not None else ()) + tuple(rs.outputs)
     return Decision(
         outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
@@ -147,8 +171,8 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
     if status == "unknown":
         unknown_keys = {k for a in prepared.atoms[criterion.id] if logic.evaluate_atom(a, bound) is None for k in a.keys()}
         needed = tuple(dict.fromkeys(path for ref in refs for path in _needed_for(ref, unknown_keys, lookup)))
-    wording = LazyText(lambda: explain.reason(status, compiled.condition, bound, lookup, dict(zip(refs, values)),
-                                              prepared.phrases))
+    tree = prepared.wording[criterion.id]
+    wording = LazyText(lambda: explain.reason(status, tree, bound, lookup, dict(zip(refs, values)), prepared.phrases))
     return CriterionResult(criterion.id, status, criterion.text, criterion.citation, wording,
                            facts_used, needed, criterion.note, criterion.confidence)
 

@@ -19,9 +19,10 @@ class RuleSetUsed:
     effective_to: dt.date | None
     digest: str
     file: str
+    sources: tuple = ()             # the rule set's legal and policy sources
 
     def to_dict(self) -> dict:
-        return {"id": self.id, "version": self.version, "title": self.title,
+        return {"id": self.id, "version": self.version, "title": self.title, "sources": list(self.sources),
                 "effective_from": self.effective_from.isoformat(),
                 "effective_to": self.effective_to.isoformat() if self.effective_to else None,
                 "sha256": self.digest, "file": self.file}

@@ -127,7 +127,11 @@ def _date_plus(d: m.Derivation, _where, lookup: Lookup) -> Derived:
     missing = lookup.missing_for(d.spec["date"]) + (lookup.missing_for(amount) if isinstance(amount, m.Ref) else ())
     if start is None or amount_value is None:
         return Derived(d.name, d.text, f"a date plus {unit}", None, "date", inputs, missing, d.citation)
-    value = add_period(start, unit, d.spec["sign"] * amount_value)
+    try:
+        value = add_period(start, unit, d.spec["sign"] * amount_value)
+    except (OverflowError, ValueError):                       # beyond the calendar (years 1 to 9999)
+        return Derived(d.name, d.text, f"{start.isoformat()} moved by {amount_value} {unit} is outside the calendar",
+                       None, "date", inputs, (), d.citation)
     word = "plus" if d.spec["sign"] > 0 else "minus"
     return Derived(d.name, d.text, f"{start.isoformat()} {word} {amount_value} {unit}", value, "date", inputs, (), d.citation)
 

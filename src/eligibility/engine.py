@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
+import warnings
 
 from durable import engine as _durable
 
@@ -27,6 +28,10 @@ from .compile import READY, CompiledRuleSet
 from .diagnostics import EvaluationError
 
 ENGINE_NAME = "durable-rules 2.0.28"
+
+# durable-rules 2.0.28 calls datetime.utcfromtimestamp for every action, deprecated from
+# Python 3.12; the warning is about the library, not the decision, so it is silenced here only.
+warnings.filterwarnings("ignore", message=r".*utcfromtimestamp.*", category=DeprecationWarning)
 
 
 class _NoDispatchHost(_durable.Host):
@@ -57,19 +62,49 @@ def _make_action(label: str):
     return action
 
 
+class EngineLimitError(EvaluationError):
+    """The engine refused a ruleset (it reports only a numeric code); ``culprits`` names the rules to blame."""
+
+    def __init__(self, message: str, culprits: tuple):
+        super().__init__(message)
+        self.culprits = culprits
+
+
+def _register(name: str, definition: dict) -> None:
+    definition = copy.deepcopy(definition)
+    for rule in definition.values():
+        rule["run"] = _make_action(rule["run"])
+    _get_host().register_rulesets({name: definition})
+
+
 def register(compiled: CompiledRuleSet) -> None:
-    """Make the compiled ruleset available in the engine (idempotent for identical content)."""
+    """Make the compiled ruleset available in the engine (idempotent for identical content).
+
+    If the engine refuses it, each criterion's rules are tried on their own to find the
+    ones it cannot hold, and EngineLimitError names them.
+    """
     with _lock:
         if compiled.name in _registered:
             return
-        definition = copy.deepcopy(compiled.definition)
-        for rule in definition.values():
-            rule["run"] = _make_action(rule["run"])
         try:
-            _get_host().register_rulesets({compiled.name: definition})
+            _register(compiled.name, compiled.definition)
         except Exception as exc:                    # the engine reports only a numeric code
-            raise EvaluationError(f"the engine refused rule set {compiled.rule_set.id}: {exc}") from None
+            raise EngineLimitError(f"the engine refused rule set {compiled.rule_set.id} ({exc})",
+                                   _culprits(compiled)) from None
         _registered[compiled.name] = True
+
+
+def _culprits(compiled: CompiledRuleSet) -> tuple:
+    """The criteria whose rules the engine refuses even on their own (empty: only the whole is too big)."""
+    culprits = []
+    for criterion in compiled.criteria:
+        prefix = criterion.criterion.id + "__"
+        rules = {k: v for k, v in compiled.definition.items() if k.startswith(prefix) or k == "__sink"}
+        try:
+            _register(f"probe/{uuid.uuid4().hex}", rules)
+        except Exception:
+            culprits.append(criterion.waiver_of or criterion.criterion.id)
+    return tuple(dict.fromkeys(culprits))
 
 
 def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
