@@ -118,8 +118,15 @@ class SettingDef:
     span: Span | None = None
 
 
+class Dated:
+    """Something in force from effective_from to effective_to (inclusive; open-ended when None)."""
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
 @dataclass(frozen=True)
-class SettingsVersion:
+class SettingsVersion(Dated):
     """An authority's settings in force for a period."""
 
     authority: str
@@ -134,8 +141,6 @@ class SettingsVersion:
     span: Span | None = None
     area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
 
-    def in_force(self, on: dt.date) -> bool:
-        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
 
 @dataclass(frozen=True)
@@ -144,9 +149,9 @@ class Derivation:
 
     name: str
     text: str
-    how: str                      # count | years_between | days_between | date_plus
+    how: str                      # count | first | last | first_known | years_between | days_between | date_plus | date_minus
     spec: dict                    # the parsed parameters (Refs, where-condition, amounts)
-    value_type: str               # count | integer | date
+    value_type: str               # count | integer | date | pick (a list item's field) | first_known
     citation: str | None = None
     span: Span | None = None
 
@@ -187,7 +192,7 @@ class Output:
 
 
 @dataclass(frozen=True)
-class Variation:
+class Variation(Dated):
     """A declared way in which one authority's decisions may differ from the others'."""
 
     id: str
@@ -204,8 +209,6 @@ class Variation:
     effective_to: dt.date | None
     span: Span | None = None
 
-    def in_force(self, on: dt.date) -> bool:
-        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
     def to_dict(self) -> dict:
         return {"id": self.id, "authority": self.authority, "text": self.text, "decisions": list(self.decisions),
@@ -216,7 +219,7 @@ class Variation:
 
 
 @dataclass(frozen=True)
-class RuleSet:
+class RuleSet(Dated):
     id: str
     decision: str
     version: str
@@ -237,8 +240,6 @@ class RuleSet:
     extra: dict = field(default_factory=dict)
     national: bool = False
 
-    def in_force(self, on: dt.date) -> bool:
-        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
 
     @property
     def period(self) -> str:
