@@ -10,7 +10,7 @@ import datetime as dt
 
 from . import model as m
 from .diagnostics import Diagnostic, Span, did_you_mean, json_path
-from .scope import SCALAR_TYPES, Scope, ValueType, item_scope_fields, refs_in
+from .scope import SCALAR_TYPES, Scope, ValueType, derivation_refs, item_scope_fields, refs_in
 
 MAX_COMPARISONS = 24        # per criterion (the engine's own limits are also tried when rules are loaded)
 MAX_RULES = 240             # engine rules per rule set: 3 per criterion, 3 more per waiver (the engine refuses 256)
@@ -284,8 +284,6 @@ def _first_gap(start, end, versions):
 
 # -- one rule set ----------------------------------------------------------------------------
 def _all_refs(rs: m.RuleSet) -> list[m.Ref]:
-    from .scope import derivation_refs
-
     refs = []
     for c in rs.criteria:
         refs += refs_in(c.condition)
@@ -598,8 +596,6 @@ def _compares(node):
 
 
 def check_disregards(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic]:
-    from .scope import derivation_refs
-
     sources = sources or {}
     readers = []                    # (who reads, the references read, where, path)
     for i, c in enumerate(rs.criteria):

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from pathlib import Path
 
 import click
 
-from . import api, render
+from . import api, casetests, render
 from .cases import read_case
 from .diagnostics import CaseError, EvaluationError, RuleFileError
 from .loader import display_path
@@ -135,10 +136,6 @@ def validate(rules_dir, output_format):
 @_RULES
 def run_tests(paths, rules_dir):
     """Run the case tests in PATHS (YAML files, or folders of them); exit 1 if any fails."""
-    from pathlib import Path
-
-    from . import casetests
-
     engine = _load(rules_dir, "text")
     files = sorted({f for p in paths for f in ([Path(p)] if Path(p).is_file() else Path(p).rglob("*.yaml"))})
     passed = failed = 0
@@ -175,7 +172,7 @@ def consistency(decision, on, examples, output_format, rules_dir):
     Exit 1 when such a case is found (each is shown shrunk to a minimal case, with both
     authorities' explanations side by side), 0 when none is found.
     """
-    from . import consistency as equal_treatment
+    from . import consistency as equal_treatment        # imported here: it loads Hypothesis, which check does not need
 
     engine = _load(rules_dir, output_format)
     if decision is not None and decision not in engine.decisions:
@@ -202,7 +199,7 @@ def consistency(decision, on, examples, output_format, rules_dir):
 @_RULES
 def variations(on, output_format, rules_dir):
     """The register of declared local variations, by authority and date, with justification and source."""
-    from . import consistency as equal_treatment
+    from . import consistency as equal_treatment        # imported here: it loads Hypothesis, which check does not need
 
     engine = _load(rules_dir, output_format)
     register = equal_treatment.variation_register(engine, on)

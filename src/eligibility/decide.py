@@ -20,7 +20,7 @@ from .compile import CompiledRuleSet
 from .decision import CriterionResult, Decision, LazyText, MissingFact, RuleSetUsed, SettingsUsed
 from .derive import derive_all
 from .diagnostics import EvaluationError
-from .scope import refs_in
+from .scope import derivation_refs, refs_in
 from .values import Lookup
 
 
@@ -84,8 +84,6 @@ def _all_outputs(rs: m.RuleSet) -> list:
 
 
 def _derivation_settings(rs: m.RuleSet) -> set:
-    from .scope import derivation_refs
-
     return {r.name for d in rs.derived for r in derivation_refs(d) if r.kind == "setting"}
 
 
