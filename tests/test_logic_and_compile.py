@@ -95,3 +95,11 @@ def test_whole_number_settings_beyond_the_exact_range_are_refused(tmp_path):
     problems = eligibility.check_rules(rules)
     assert [(d.code, d.message) for d in problems] == [
         ("E305", "setting 'unbounded' of rutland version 1: 18446744073709551616 is too large to compare exactly")]
+
+
+def test_only_comparisons_that_could_still_change_the_result_are_unsettled():
+    capacity, chose, lawful = Atom("f_cap", "is", True), Atom("f_chose", "is", True), Atom("f_lawful", "is", True)
+    tree = Any((All((capacity, chose)), All((Negation(capacity), lawful))))
+    assert logic.unsettled_atoms(tree, {"f_cap": False}) == [lawful]          # the capacity branch is already false
+    assert logic.unsettled_atoms(tree, {}) == [capacity, chose, capacity, lawful]
+    assert logic.unsettled_atoms(tree, {"f_cap": False, "f_lawful": True}) == []

@@ -167,7 +167,7 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
     facts_used = tuple(zip(prepared.used_names[criterion.id], map(_json_value, values)))
     needed = ()
     if status == "unknown":
-        unknown_keys = {k for a in prepared.atoms[criterion.id] if logic.evaluate_atom(a, bound) is None for k in a.keys()}
+        unknown_keys = {k for a in logic.unsettled_atoms(compiled.condition, bound) for k in a.keys()}
         needed = tuple(dict.fromkeys(path for ref in refs for path in _needed_for(ref, unknown_keys, lookup)))
     tree = prepared.wording[criterion.id]
     wording = LazyText(lambda: explain.reason(status, tree, bound, lookup, dict(zip(refs, values)), prepared.phrases))

@@ -87,6 +87,17 @@ def keys_read(node) -> tuple:
     return tuple(seen)
 
 
+def unsettled_atoms(node, values: dict) -> list:
+    """The unknown comparisons that could still change the result (none under a part already decided)."""
+    if evaluate(node, values) is not UNKNOWN:
+        return []
+    if isinstance(node, Atom):
+        return [node]
+    if isinstance(node, Negation):
+        return unsettled_atoms(node.item, values)
+    return [a for item in node.items for a in unsettled_atoms(item, values)]
+
+
 def evaluate(node, values: dict):
     """True, False or None (unknown) for a condition over a flat dict of values."""
     if isinstance(node, Atom):
