@@ -231,3 +231,19 @@ def test_variations_register_lists_each_declared_variation_with_its_justificatio
     assert all(v["justification"] and v["source"] for v in register)
     earlier = json.loads(CliRunner().invoke(cli, ["variations", "--on", "2010-01-01", "--format", "json"]).output)
     assert ("rutland", "ad-hoc-use-of-the-llr-assessment-team") in {(v["authority"], v["id"]) for v in earlier}
+
+
+@pytest.mark.parametrize("setting, longer", [("plan_review_interval_months", 13), ("plan_first_review_weeks", 9),
+                                             ("dp_first_review_months", 7), ("dp_review_interval_months", 13),
+                                             ("rehab_first_review_weeks", 9)])
+def test_a_review_interval_longer_than_the_national_expectation_is_a_validation_error(tmp_path, setting, longer):
+    rules = _copy_rules(tmp_path)
+    settings = rules / "leicester" / "settings.yaml"
+    text = settings.read_text()
+    marker = f"      {setting}:\n        value: "
+    assert marker in text
+    start = text.index(marker) + len(marker)
+    settings.write_text(text[:start] + str(longer) + text[text.index("\n", start):])
+    problems = eligibility.check_rules(rules)
+    assert [(d.code, d.span.file.endswith("leicester/settings.yaml")) for d in problems] == [("E305", True)]
+    assert "is above the highest value allowed" in problems[0].message
