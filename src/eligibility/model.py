@@ -237,7 +237,6 @@ class RuleSet(Dated):
     file: str
     notes: str | None = None
     span: Span | None = None
-    extra: dict = field(default_factory=dict)
     national: bool = False
 
 
