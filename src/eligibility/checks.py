@@ -9,31 +9,12 @@ from __future__ import annotations
 import datetime as dt
 
 from . import model as m
-from .diagnostics import Diagnostic, Span, did_you_mean, json_path
-from .scope import SCALAR_TYPES, Scope, ValueType, derivation_refs, item_scope_fields, refs_in
-
-MAX_COMPARISONS = 24        # per criterion (the engine's own limits are also tried when rules are loaded)
-MAX_RULES = 240             # engine rules per rule set: 3 per criterion, 3 more per waiver (the engine refuses 256)
-_WHOLE_NUMBER_LIMIT = 2**53 - 1
-MAX_LIST_OPERANDS = 16
-
-_OPS_BY_TYPE = {
-    "boolean": {"is", "is_not", "is_recorded"},
-    "integer": {"is", "is_not", "at_least", "at_most", "more_than", "less_than", "one_of", "none_of", "is_recorded"},
-    "count": {"is", "is_not", "at_least", "at_most", "more_than", "less_than"},
-    "date": {"is", "is_not", "before", "after", "on_or_before", "on_or_after", "is_recorded"},
-    "choice": {"is", "is_not", "one_of", "none_of", "is_recorded"},
-    "text": {"is_recorded"},
-    "choices": {"includes_any", "includes_none"},
-}
-_ITEM_ONLY_OPS = {"includes_any", "includes_none"}
-_DATE_OPS = {"at_least": "on_or_after", "at_most": "on_or_before", "more_than": "after", "less_than": "before"}
-_NUMBER_OPS = {date_op: number_op for number_op, date_op in _DATE_OPS.items()}
-_TYPE_WORDS = {"boolean": "true or false", "integer": "a whole number", "count": "a count", "date": "a date",
-               "choice": "a choice", "choices": "a list of choices", "text": "text", "record": "a record",
-               "list": "a list"}
-_LITERAL_HINTS = {"boolean": "write true or false without quotes", "integer": "write a whole number without quotes",
-                  "count": "write a whole number without quotes", "date": "write dates as YYYY-MM-DD, e.g. 2015-04-01"}
+from .diagnostics import Diagnostic, did_you_mean
+from .rule_set_checks import (
+    LITERAL_HINTS, TYPE_WORDS, WHOLE_NUMBER_LIMIT, all_refs, check_disregards, check_rule_set, every_output, is_date,
+    located, report, written,
+)
+from .scope import Scope
 
 
 def check_corpus(corpus: m.Corpus, sources: dict | None = None) -> list[Diagnostic]:
@@ -61,7 +42,7 @@ def check_local_rule_sets(corpus, sources=None) -> list[Diagnostic]:
     for v in corpus.variations:
         for decision in v.decisions:
             if decision in national and (v.criteria or v.outcome_may_differ):
-                found.append(_d("E311", f"variation '{v.id}' of {v.authority} lets the criteria or outcome of "
+                found.append(report("E311", f"variation '{v.id}' of {v.authority} lets the criteria or outcome of "
                                 f"'{decision}' differ, but national law fixes them for every authority", v.span,
                                 "a variation of a national decision may only change who acts or who pays, through "
                                 "settings and outputs"))
@@ -69,9 +50,9 @@ def check_local_rule_sets(corpus, sources=None) -> list[Diagnostic]:
         folder = corpus.folders.get(rs.file)
         if folder in (None, "shared"):
             continue
-        span, path = _at(sources, rs, ("decision",))
+        span, path = located(sources, rs, ("decision",))
         if rs.decision in national or rs.national:
-            found.append(_d("E311", f"rule set '{rs.id}' re-states '{rs.decision}' for {folder}, but national law "
+            found.append(report("E311", f"rule set '{rs.id}' re-states '{rs.decision}' for {folder}, but national law "
                             "fixes that decision for every authority", span,
                             "national criteria are written once, in rules/shared/; remove this file", path))
             continue
@@ -79,7 +60,7 @@ def check_local_rule_sets(corpus, sources=None) -> list[Diagnostic]:
                           key=lambda v: v.effective_from)
         gap = _first_gap(rs.effective_from, rs.effective_to, covering)
         if gap is not None:
-            found.append(_d("E311", f"rule set '{rs.id}' gives {folder} its own '{rs.decision}' rules, but no declared "
+            found.append(report("E311", f"rule set '{rs.id}' gives {folder} its own '{rs.decision}' rules, but no declared "
                             f"variation of {folder} covers {gap.isoformat()}", span,
                             f"declare it under 'variations:' in rules/{folder}/settings.yaml, with what it changes, "
                             "its justification and its source", path))
@@ -93,18 +74,18 @@ def check_variations(corpus) -> list[Diagnostic]:
     for rs in corpus.rule_sets:
         entry = decisions.setdefault(rs.decision, {"criteria": set(), "outputs": set()})
         entry["criteria"] |= {c.id for c in rs.criteria}
-        entry["outputs"] |= {o.name for o in _every_output(rs)}
+        entry["outputs"] |= {o.name for o in every_output(rs)}
     for v in corpus.variations:
         where = f"variation '{v.id}' of {v.authority}"
         if v.id in seen:
-            found.append(_d("E302", f"the variation id '{v.id}' is used twice", v.span, "give each variation its own id"))
+            found.append(report("E302", f"the variation id '{v.id}' is used twice", v.span, "give each variation its own id"))
         seen[v.id] = v
         if v.effective_to and v.effective_to < v.effective_from:
-            found.append(_d("E310", f"{where}: effective_to {v.effective_to} is before effective_from {v.effective_from}",
+            found.append(report("E310", f"{where}: effective_to {v.effective_to} is before effective_from {v.effective_from}",
                             v.span, "effective_to is the last day the variation applies"))
         for decision in v.decisions:
             if decision not in decisions:
-                found.append(_d("E301", f"{where} names decision '{decision}', which no rule set makes", v.span,
+                found.append(report("E301", f"{where} names decision '{decision}', which no rule set makes", v.span,
                                 did_you_mean(decision, decisions) or f"decisions: {', '.join(sorted(decisions))}"))
         known_criteria = set().union(*(decisions[d]["criteria"] for d in v.decisions if d in decisions))
         known_outputs = set().union(*(decisions[d]["outputs"] for d in v.decisions if d in decisions))
@@ -112,19 +93,9 @@ def check_variations(corpus) -> list[Diagnostic]:
                                   + [(c, "criterion", known_criteria) for c in v.criteria]
                                   + [(o, "output", known_outputs) for o in v.outputs]):
             if name not in known:
-                found.append(_d("E301", f"{where} names {kind} '{name}', which is not defined for its decisions",
+                found.append(report("E301", f"{where} names {kind} '{name}', which is not defined for its decisions",
                                 v.span, did_you_mean(name, known)))
     return found
-
-
-def _d(code, message, span, hint=None, path="$") -> Diagnostic:
-    return Diagnostic(code, message, span or Span("?"), path, hint)
-
-
-def _at(sources, item, path, key=False) -> tuple:
-    """(span, path) of ``path`` inside the file of ``item`` (a rule set or settings version)."""
-    smap = sources.get(item.file)
-    return (smap.span(path, key=key) if smap else item.span), json_path(path)
 
 
 def _version_path(corpus, sv) -> tuple:
@@ -133,32 +104,22 @@ def _version_path(corpus, sv) -> tuple:
     return ("versions", next(i for i, s in enumerate(same_file) if s is sv))
 
 
-def _plain(value) -> str:
-    """A value as it is written in a rule file (true, 12, "text"), never as Python shows it."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return f'"{value}"'
-    return str(value)
-
-
-# -- files and folders -----------------------------------------------------------------
 def check_folders(corpus, sources=None) -> list[Diagnostic]:
     sources = sources or {}
     found = []
     for rs in corpus.rule_sets:
         folder = corpus.folders.get(rs.file)
         if folder != "shared" and tuple(rs.applies_to) != (folder,):
-            span, path = _at(sources, rs, ("applies_to",))
-            found.append(_d("E303", f"rule set '{rs.id}' is in the '{folder}' folder but applies to "
+            span, path = located(sources, rs, ("applies_to",))
+            found.append(report("E303", f"rule set '{rs.id}' is in the '{folder}' folder but applies to "
                             f"{', '.join(rs.applies_to)}", span,
                             f"a rule set in rules/{folder}/ applies only to {folder}; shared rules go in rules/shared/",
                             path))
     for sv in corpus.settings:
         folder = corpus.folders.get(sv.file)
         if folder != sv.authority:
-            span, path = _at(sources, sv, ("authority",))
-            found.append(_d("E303", f"settings for '{sv.authority}' are in the '{folder}' folder", span,
+            span, path = located(sources, sv, ("authority",))
+            found.append(report("E303", f"settings for '{sv.authority}' are in the '{folder}' folder", span,
                             f"move the file to rules/{sv.authority}/", path))
     return found
 
@@ -187,24 +148,24 @@ def check_periods(corpus, sources=None) -> list[Diagnostic]:
     for item in list(corpus.rule_sets) + list(corpus.settings):
         if item.effective_to and item.effective_to < item.effective_from:
             prefix = _version_path(corpus, item) if isinstance(item, m.SettingsVersion) else ()
-            span, path = _at(sources, item, prefix + ("effective_to",))
-            found.append(_d("E310", f"effective_to {item.effective_to} is before effective_from {item.effective_from}",
+            span, path = located(sources, item, prefix + ("effective_to",))
+            found.append(report("E310", f"effective_to {item.effective_to} is before effective_from {item.effective_from}",
                             span, "effective_to is the last day the version is in force", path))
     rule_sets = sorted(corpus.rule_sets, key=lambda r: (r.decision, r.effective_from, r.file))
     for i, a in enumerate(rule_sets):
         for b in rule_sets[i + 1:]:
             shared = sorted(set(a.applies_to) & set(b.applies_to))
             if a.decision == b.decision and shared and _overlap(a.effective_from, a.effective_to, b.effective_from, b.effective_to):
-                span, path = _at(sources, b, ("effective_from",))
-                found.append(_d("E304", f"rule set '{b.id}' version {b.version} ({_period(b)}) overlaps '{a.id}' version "
+                span, path = located(sources, b, ("effective_from",))
+                found.append(report("E304", f"rule set '{b.id}' version {b.version} ({_period(b)}) overlaps '{a.id}' version "
                                 f"{a.version} ({_period(a)}, in {a.file}): both make '{a.decision}' decisions "
                                 f"for {', '.join(shared)}", span, _end_hint(a, b), path))
     settings = sorted(corpus.settings, key=lambda s: (s.authority, s.effective_from))
     for i, a in enumerate(settings):
         for b in settings[i + 1:]:
             if a.authority == b.authority and _overlap(a.effective_from, a.effective_to, b.effective_from, b.effective_to):
-                span, path = _at(sources, b, _version_path(corpus, b) + ("effective_from",))
-                found.append(_d("E304", f"settings version {b.version} of {b.authority} ({_period(b)}) overlaps "
+                span, path = located(sources, b, _version_path(corpus, b) + ("effective_from",))
+                found.append(report("E304", f"settings version {b.version} of {b.authority} ({_period(b)}) overlaps "
                                 f"version {a.version} ({_period(a)})", span, _end_hint(a, b), path))
     return found
 
@@ -218,16 +179,16 @@ def check_settings_values(corpus, sources=None) -> list[Diagnostic]:
         for name, value in sv.values.items():
             definition = corpus.setting_defs.get(name)
             if definition is None:
-                span, path = _at(sources, sv, here + (name,), key=True)
-                found.append(_d("E301", f"{sv.authority} version {sv.version} sets '{name}', which is not a defined setting",
+                span, path = located(sources, sv, here + (name,), key=True)
+                found.append(report("E301", f"{sv.authority} version {sv.version} sets '{name}', which is not a defined setting",
                                 span, did_you_mean(name, corpus.setting_defs)
                                 or "settings are defined in rules/shared/settings.yaml", path))
                 continue
             problem = _setting_value_problem(definition, value)
             if problem:
                 code, message, hint = problem
-                span, path = _at(sources, sv, here + (name, "value"))
-                found.append(_d(code, f"setting '{name}' of {sv.authority} version {sv.version}: {message}", span, hint,
+                span, path = located(sources, sv, here + (name, "value"))
+                found.append(report(code, f"setting '{name}' of {sv.authority} version {sv.version}: {message}", span, hint,
                                 path))
     return found
 
@@ -235,16 +196,16 @@ def check_settings_values(corpus, sources=None) -> list[Diagnostic]:
 def _setting_value_problem(d: m.SettingDef, value):
     expected = {"boolean": bool, "integer": int, "text": str, "date": str, "choice": str}[d.type]
     if not isinstance(value, expected) or (d.type == "integer" and isinstance(value, bool)):
-        words = {"date": "a date written YYYY-MM-DD", "choice": f"one of {', '.join(d.values)}"}.get(d.type, _TYPE_WORDS[d.type])
-        return "E306", f"must be {words}, got {_plain(value)}", _LITERAL_HINTS.get(d.type)
-    if d.type == "date" and not _is_date(value):
+        words = {"date": "a date written YYYY-MM-DD", "choice": f"one of {', '.join(d.values)}"}.get(d.type, TYPE_WORDS[d.type])
+        return "E306", f"must be {words}, got {written(value)}", LITERAL_HINTS.get(d.type)
+    if d.type == "date" and not is_date(value):
         return "E306", f"'{value}' is not a date", "write dates as YYYY-MM-DD"
     if d.type == "choice" and value not in d.values:
         return "E306", f"'{value}' is not one of {', '.join(d.values)}", did_you_mean(value, d.values)
     if d.type == "integer":
-        if abs(value) > _WHOLE_NUMBER_LIMIT:
+        if abs(value) > WHOLE_NUMBER_LIMIT:
             return "E305", f"{value} is too large to compare exactly", f"whole numbers must lie between " \
-                f"-{_WHOLE_NUMBER_LIMIT} and {_WHOLE_NUMBER_LIMIT}"
+                f"-{WHOLE_NUMBER_LIMIT} and {WHOLE_NUMBER_LIMIT}"
         if d.minimum is not None and value < d.minimum:
             return "E305", f"{value} is below the lowest value allowed, {d.minimum}", f"the bound comes from {d.citation}"
         if d.maximum is not None and value > d.maximum:
@@ -253,15 +214,15 @@ def _setting_value_problem(d: m.SettingDef, value):
 
 
 def check_settings_coverage(rs: m.RuleSet, scope: Scope, corpus, sources=None) -> list[Diagnostic]:
-    needed = sorted({r.name for r in _all_refs(rs) if r.kind == "setting" and r.name in corpus.setting_defs})
+    needed = sorted({r.name for r in all_refs(rs) if r.kind == "setting" and r.name in corpus.setting_defs})
     found = []
     for index, authority in enumerate(rs.applies_to):
         versions = sorted((s for s in corpus.settings if s.authority == authority), key=lambda s: s.effective_from)
         for name in needed:
             gap = _first_gap(rs.effective_from, rs.effective_to, [s for s in versions if name in s.values])
             if gap:
-                span, path = _at(sources or {}, rs, ("applies_to", index))
-                found.append(_d("E308", f"rule set '{rs.id}' reads setting '{name}', but {authority} has no value "
+                span, path = located(sources or {}, rs, ("applies_to", index))
+                found.append(report("E308", f"rule set '{rs.id}' reads setting '{name}', but {authority} has no value "
                                 f"for it in force on {gap.isoformat()}", span,
                                 f"add '{name}' to a version in rules/{authority}/ covering that date", path))
     return found
@@ -283,346 +244,3 @@ def _first_gap(start, end, versions):
 
 
 # -- one rule set ----------------------------------------------------------------------------
-def _all_refs(rs: m.RuleSet) -> list[m.Ref]:
-    refs = []
-    for c in rs.criteria:
-        refs += refs_in(c.condition)
-        if c.waived_when is not None:
-            refs += refs_in(c.waived_when)
-    for d in rs.derived:
-        refs += derivation_refs(d)
-    refs += [o.ref for o in _every_output(rs) if o.ref is not None]
-    return refs
-
-
-def _every_output(rs: m.RuleSet) -> list:
-    return list(rs.outputs) + [o for outcome in rs.outcomes for o in outcome.outputs]
-
-
-def check_rule_set(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic]:
-    sources = sources or {}
-    found = []
-    seen = {}
-    for i, c in enumerate(rs.criteria):
-        where = json_path(("criteria", i))
-        if c.id in seen:
-            found.append(_d("E302", f"criterion id '{c.id}' is used twice in rule set '{rs.id}'", c.span,
-                            f"give each criterion its own id (the other one is at {seen[c.id].span})", where))
-        seen.setdefault(c.id, c)
-        if c.id.startswith(m.WAIVER_PREFIX):
-            found.append(_d("E204", f"criterion ids may not start with '{m.WAIVER_PREFIX}' ('{c.id}')", c.span,
-                            "that prefix names the waiver of a gate; choose another id", where))
-        if c.confidence == "unverified" and not c.note:
-            found.append(_d("E201", f"criterion '{c.id}' is marked unverified but has no note saying so", c.span,
-                            "add a 'note:' explaining what must be checked in the source", where))
-        found += check_condition(c.condition, scope, f"criterion '{c.id}'", c.span, path=where + ".condition")
-        if c.waived_when is not None:
-            found += check_condition(c.waived_when, scope, f"criterion '{c.id}' (waived_when)", c.span,
-                                     path=where + ".waived_when")
-        size = _comparison_count(c.condition)
-        if size > MAX_COMPARISONS:
-            found.append(_d("E309", f"criterion '{c.id}' makes {size} comparisons; at most {MAX_COMPARISONS} are allowed",
-                            c.span, "split it into several criteria and combine them in 'outcomes'", where))
-    rules = 3 * (len(rs.criteria) + sum(1 for c in rs.criteria if c.waived_when is not None))
-    if rules > MAX_RULES:
-        found.append(_d("E309", f"rule set '{rs.id}' needs {rules} engine rules; at most {MAX_RULES} are allowed",
-                        rs.span, "each criterion takes 3 rules and each waiver 3 more: split the rule set by decision"))
-    defined = []
-    for d in rs.derived:
-        found += check_derivation(d, scope, defined)
-        defined.append(d.name)
-    names = [o.outcome for o in rs.outcomes]
-    for i, o in enumerate(rs.outcomes):
-        span, path = _at(sources, rs, ("outcomes", i, "outcome"))
-        if o.outcome == "insufficient_information":
-            found.append(_d("E204", "the outcome 'insufficient_information' is given automatically", span,
-                            "it applies when a missing fact could change the outcome; remove it from the list", path))
-        if o.outcome in names[:i]:
-            found.append(_d("E302", f"outcome '{o.outcome}' is listed twice", span,
-                            "list it once and combine the conditions with 'any'", path))
-        for ref in _criterion_refs(o.when):
-            if ref.id not in seen:
-                found.append(_d("E301", f"outcome '{o.outcome}' names criterion '{ref.id}', which is not defined",
-                                ref.span, did_you_mean(ref.id, seen) or "criteria are listed under 'criteria:'",
-                                json_path(("outcomes", i, "when"))))
-    for output in rs.outputs:
-        if output.ref is not None:
-            span, path = _at(sources, rs, ("outputs", output.name, "value"))
-            found += _check_ref(output.ref, scope, f"output '{output.name}'", span, path)
-    for i, outcome in enumerate(rs.outcomes):
-        for output in outcome.outputs:
-            if output.ref is not None:
-                span, path = _at(sources, rs, ("outcomes", i, "outputs", output.name, "value"))
-                found += _check_ref(output.ref, scope, f"output '{output.name}' of outcome '{outcome.outcome}'", span, path)
-    return found
-
-
-def _criterion_refs(node):
-    if isinstance(node, m.CriterionRef):
-        return [node]
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return [r for item in node.items for r in _criterion_refs(item)]
-    if isinstance(node, m.Not):
-        return _criterion_refs(node.item)
-    return []
-
-
-def _comparison_count(node) -> int:
-    if isinstance(node, m.Compare):
-        return len(node.operand) if isinstance(node.operand, tuple) else 1
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return sum(_comparison_count(i) for i in node.items)
-    if isinstance(node, m.Not):
-        return _comparison_count(node.item)
-    return 0
-
-
-def _check_ref(ref: m.Ref, scope: Scope, owner: str, span, path="$") -> list[Diagnostic]:
-    if scope.type_of(ref) is not None:
-        return []
-    hint = did_you_mean(ref.name, scope.candidates(ref.kind))
-    where = {"fact": "case fields (rules/shared/case-fields.yaml)", "setting": "setting definitions",
-             "derived": "'derived:' of this rule set"}.get(ref.kind, "")
-    return [_d("E301", f"{owner} reads {ref.kind} '{ref.name}', which is not defined", span,
-               hint or (f"it must be defined in the {where}" if where else None), path)]
-
-
-def check_condition(node, scope: Scope, owner: str, span, item_fields=None, path="$") -> list[Diagnostic]:
-    """Type-check a condition. ``item_fields`` is set inside a count's 'where' (item-relative facts)."""
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return [d for item in node.items for d in check_condition(item, scope, owner, span, item_fields, path)]
-    if isinstance(node, m.Not):
-        return check_condition(node.item, scope, owner, span, item_fields, path)
-    if not isinstance(node, m.Compare):
-        return []
-    where = node.span or span
-    if item_fields is not None:
-        for ref in refs_in(node):
-            if ref.kind != "fact":
-                return [_d("E306", f"{owner}: inside 'where' only the item's own fields can be compared, not "
-                           f"{ref.kind} '{ref.name}'", where,
-                           "each item is compared only with fixed values here; to compare with a setting or the decision "
-                           "date, take the value out first (e.g. 'last' with 'value') and compare it in a criterion",
-                           path)]
-    subject_type = _resolve(node.subject, scope, item_fields)
-    if subject_type is None:
-        candidates = sorted(item_fields) if item_fields is not None and node.subject.kind == "fact" else scope.candidates(node.subject.kind)
-        return [_d("E301", f"{owner} reads {node.subject.kind} '{node.subject.name}', which is not defined", where,
-                   did_you_mean(node.subject.name, candidates) or "check the spelling against the case fields", path)]
-    return _check_compare(node, subject_type, scope, owner, where, item_fields, path)
-
-
-def _resolve(ref, scope, item_fields):
-    if item_fields is not None and ref.kind == "fact":
-        f = item_fields.get(ref.name)
-        return None if f is None else ValueType(f.type, f.values, f)
-    return scope.type_of(ref)
-
-
-def _check_compare(node, vt, scope, owner, where, item_fields, path="$") -> list[Diagnostic]:
-    allowed = set(_OPS_BY_TYPE.get(vt.type, ()))
-    if item_fields is None:
-        allowed -= _ITEM_ONLY_OPS
-    label = f"{node.subject.kind} '{node.subject.name}'"
-    if node.op not in allowed:
-        instead = (_DATE_OPS if vt.type == "date" else _NUMBER_OPS).get(node.op)
-        if vt.type in ("choices", "list", "record"):
-            hint = "count it with a derived value, e.g. derived: {n: {text: ..., count: " + node.subject.name + "}}"
-        elif instead in allowed:
-            hint = f"use '{instead}' instead; {_TYPE_WORDS[vt.type]} can be compared with: {', '.join(sorted(allowed))}"
-        else:
-            hint = f"{_TYPE_WORDS.get(vt.type, vt.type)} can be compared with: {', '.join(sorted(allowed)) or 'nothing'}"
-        return [_d("E306", f"{owner}: '{node.op}' cannot be used with {label}, which is "
-                   f"{_TYPE_WORDS.get(vt.type, vt.type)}", where, hint, path)]
-    operand = node.operand
-    if isinstance(operand, m.Ref):
-        other = _resolve(operand, scope, item_fields)
-        if other is None:
-            return _check_ref(operand, scope, owner, where, path)
-        compatible = {vt.type, other.type} <= {"integer", "count"} or vt.type == other.type
-        if not compatible or other.type == "count":
-            return [_d("E306", f"{owner}: {label} ({_TYPE_WORDS.get(vt.type, vt.type)}) is compared with "
-                       f"{operand.kind} '{operand.name}' ({_TYPE_WORDS.get(other.type, other.type)})", where,
-                       "compare values of the same type", path)]
-        return []
-    values = operand if isinstance(operand, tuple) else (operand,)
-    if isinstance(operand, tuple) and len(operand) > MAX_LIST_OPERANDS:
-        return [_d("E309", f"{owner}: '{node.op}' lists {len(operand)} values; at most {MAX_LIST_OPERANDS} are allowed",
-                   where, "use at_least and at_most for a range of numbers" if vt.type in ("integer", "count")
-                   else "group the values into a choice field or split the criterion", path)]
-    for value in values:
-        problem = _literal_problem(vt, node.op, value)
-        if problem:
-            hint = did_you_mean(value, vt.values) if vt.values else _LITERAL_HINTS.get(vt.type)
-            return [_d("E306", f"{owner}: {label} {problem}", where, hint, path)]
-    return []
-
-
-def _literal_problem(vt, op, value) -> str | None:
-    if op == "is_recorded":
-        return None
-    if vt.type == "boolean" and not isinstance(value, bool):
-        return f"is true or false, so it cannot be compared with {_plain(value)}"
-    if vt.type in ("integer", "count") and (isinstance(value, bool) or not isinstance(value, int)):
-        return f"is a whole number, so it cannot be compared with {_plain(value)}"
-    if vt.type == "date" and not (isinstance(value, str) and _is_date(value)):
-        return f"is a date, so it must be compared with a date written YYYY-MM-DD, not {_plain(value)}"
-    if vt.type in ("choice", "choices") and value not in vt.values:
-        return f"has no value {_plain(value)} (allowed: {', '.join(vt.values)})"
-    return None
-
-
-def _is_date(text) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-        return len(text) == 10
-    except (TypeError, ValueError):
-        return False
-
-
-def check_derivation(d: m.Derivation, scope: Scope, defined: list) -> list[Diagnostic]:
-    owner = f"derived value '{d.name}'"
-    path = json_path(("derived", d.name))
-    if d.how == "invalid":
-        return []
-    if d.how == "count":
-        ref = m.Ref("fact", d.spec["items"])
-        vt = scope.type_of(ref)
-        if vt is None:
-            return _check_ref(ref, scope, owner, d.span, path)
-        if vt.type not in ("list", "record", "choices"):
-            return [_d("E306", f"{owner} counts '{ref.name}', which is {_TYPE_WORDS[vt.type]}, not a list, record or "
-                       "choices", d.span, "count a list of items, the fields of a record, or the values chosen in a "
-                       "choices field", path)]
-        if d.spec["where"] is not None and vt.type != "list":
-            return [_d("E306", f"{owner}: 'where' applies to the items of a list; '{ref.name}' is {_TYPE_WORDS[vt.type]}",
-                       d.span, "for a record of choices use 'includes_any'", path)]
-        if vt.type == "record":
-            kinds = {c.type for c in vt.field.children}
-            want = {"choices"} if d.spec["includes_any"] else {"boolean"}
-            if not kinds <= want:
-                return [_d("E306", f"{owner}: the fields of '{ref.name}' must all be "
-                           f"{'choices' if d.spec['includes_any'] else 'true or false'} to be counted", d.span,
-                           "use 'includes_any' for choices fields", path)]
-            if d.spec["includes_any"]:
-                return _check_values(d.spec["includes_any"], vt.field.children[0].values, owner, d.span, path)
-        if vt.type == "choices" and d.spec["includes_any"]:
-            return _check_values(d.spec["includes_any"], vt.values, owner, d.span, path)
-        if d.spec["where"] is not None:
-            return check_condition(d.spec["where"], scope, owner, d.span, item_scope_fields(vt.field), path + ".where")
-        return []
-    if d.how in ("first", "last"):
-        return _check_pick(d, scope, owner, path)
-    if d.how == "first_known":
-        return _check_first_known(d, scope, owner, defined, path)
-    found = []
-    refs = [d.spec["date"]] if d.how in ("date_plus", "date_minus") else [d.spec["from"], d.spec["to"]]
-    for ref in refs:
-        found += _check_ref(ref, scope, owner, d.span, path)
-        vt = scope.type_of(ref)
-        if vt is not None and vt.type != "date":
-            found.append(_d("E306", f"{owner} needs a date, but {ref.kind} '{ref.name}' is {_TYPE_WORDS[vt.type]}",
-                            d.span, "give a date fact or setting, or {decision: date}", path))
-        if ref.kind == "derived" and ref.name not in defined:
-            found.append(_d("E301", f"{owner} reads derived value '{ref.name}', which must be defined before it", d.span,
-                            "derived values may only read derived values listed above them", path))
-    amount = d.spec.get("amount")
-    if isinstance(amount, m.Ref):
-        found += _check_ref(amount, scope, owner, d.span, path)
-        vt = scope.type_of(amount)
-        if vt is not None and vt.type != "integer":
-            found.append(_d("E306", f"{owner} adds {amount.kind} '{amount.name}', which is {_TYPE_WORDS[vt.type]}, "
-                            "not a whole number", d.span, "the amount added must be a whole number", path))
-    return found
-
-
-def _check_pick(d: m.Derivation, scope: Scope, owner: str, path: str) -> list[Diagnostic]:
-    ref = m.Ref("fact", d.spec["items"])
-    vt = scope.type_of(ref)
-    if vt is None:
-        return _check_ref(ref, scope, owner, d.span, path)
-    if vt.type != "list":
-        return [_d("E306", f"{owner} takes the {d.how} item of '{ref.name}', which is {_TYPE_WORDS[vt.type]}, not a list",
-                   d.span, "first and last take a field of one item of a list", path)]
-    items = item_scope_fields(vt.field)
-    if d.spec["value"] not in items:
-        return [_d("E301", f"{owner}: the items of '{ref.name}' have no field '{d.spec['value']}'", d.span,
-                   did_you_mean(d.spec["value"], items) or f"fields: {', '.join(sorted(items))}", path + ".value")]
-    if items[d.spec["value"]].type in ("record", "list", "choices"):
-        return [_d("E306", f"{owner}: '{d.spec['value']}' is {_TYPE_WORDS[items[d.spec['value']].type]}; "
-                   "take a single value", d.span, None, path + ".value")]
-    if d.spec["where"] is not None:
-        return check_condition(d.spec["where"], scope, owner, d.span, items, path + ".where")
-    return []
-
-
-def _check_first_known(d: m.Derivation, scope: Scope, owner: str, defined: list, path: str) -> list[Diagnostic]:
-    found, types = [], set()
-    for ref in d.spec["refs"]:
-        if ref.kind == "derived" and ref.name not in defined:
-            found.append(_d("E301", f"{owner} reads derived value '{ref.name}', which must be defined before it", d.span,
-                            "derived values may only read derived values listed above them", path))
-            continue
-        found += _check_ref(ref, scope, owner, d.span, path)
-        vt = scope.type_of(ref)
-        if vt is not None:
-            types.add(vt.type)
-    if len(types) > 1:
-        found.append(_d("E306", f"{owner} chooses between values of different types ({', '.join(sorted(types))})",
-                        d.span, "first_known takes values of one type, e.g. dates", path))
-    if types & {"count", "record", "list", "choices"}:
-        found.append(_d("E306", f"{owner} can only choose between single values (a date, number, choice or text)",
-                        d.span, None, path))
-    return found
-
-
-def _check_values(values, allowed, owner, span, path="$"):
-    bad = [v for v in values if v not in allowed]
-    if bad:
-        return [_d("E306", f"{owner}: {_plain(bad[0])} is not one of the values ({', '.join(allowed)})", span,
-                   did_you_mean(bad[0], allowed), path)]
-    return []
-
-
-def _compares(node):
-    """Every comparison in a condition."""
-    if isinstance(node, m.Compare):
-        return [node]
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return [c for item in node.items for c in _compares(item)]
-    if isinstance(node, m.Not):
-        return _compares(node.item)
-    return []
-
-
-def check_disregards(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic]:
-    sources = sources or {}
-    readers = []                    # (who reads, the references read, where, path)
-    for i, c in enumerate(rs.criteria):
-        for key, condition in (("condition", c.condition), ("waived_when", c.waived_when)):
-            for node in _compares(condition):
-                readers.append((f"criterion '{c.id}'", refs_in(node), node.span or c.span,
-                                json_path(("criteria", i, key))))
-    readers += [(f"derived value '{d.name}'", derivation_refs(d), d.span, json_path(("derived", d.name)))
-                for d in rs.derived]
-    readers += [(f"output '{o.name}'", [o.ref], *_at(sources, rs, ("outputs", o.name, "value")))
-                for o in rs.outputs if o.ref is not None]
-    readers += [(f"output '{o.name}' of outcome '{outcome.outcome}'", [o.ref],
-                 *_at(sources, rs, ("outcomes", i, "outputs", o.name, "value")))
-                for i, outcome in enumerate(rs.outcomes) for o in outcome.outputs if o.ref is not None]
-    found = []
-    for i, disregard in enumerate(rs.disregards):
-        if scope.type_of(m.Ref("fact", disregard.fact)) is None:
-            span, path = _at(sources, rs, ("disregards", i, "fact"))
-            found += _check_ref(m.Ref("fact", disregard.fact), scope, f"disregard of '{disregard.fact}'", span, path)
-            continue
-        for owner, refs, span, path in readers:
-            for ref in refs:
-                if ref.kind == "fact" and (ref.name == disregard.fact or ref.name.startswith(disregard.fact + ".")):
-                    found.append(_d("E307", f"{owner} reads '{ref.name}', which this rule set says must be disregarded "
-                                    f"({' '.join(disregard.citation.split())})", span,
-                                    f"remove the comparison: '{disregard.fact}' must not affect this decision", path))
-    return found
-
-
-__all__ = ["check_corpus", "MAX_COMPARISONS", "SCALAR_TYPES"]
