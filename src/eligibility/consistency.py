@@ -70,20 +70,11 @@ def relevant_fields(engine, decision: str) -> list:
 def thresholds(engine, decision: str) -> dict:
     """Whole numbers the decision's rules compare each case field with (for boundary cases)."""
     found = {}
-
-    def walk(node):
-        if isinstance(node, m.Compare):
-            if node.subject.kind == "fact" and isinstance(node.operand, int) and not isinstance(node.operand, bool):
-                found.setdefault(node.subject.name, set()).add(node.operand)
-        elif isinstance(node, (m.AllOf, m.AnyOf)):
-            for item in node.items:
-                walk(item)
-        elif isinstance(node, m.Not):
-            walk(node.item)
-
     for rs in (r for r in engine.corpus.rule_sets if r.decision == decision):
         for c in rs.criteria:
-            walk(c.condition)
+            for node in m.leaves(c.condition):
+                if node.subject.kind == "fact" and isinstance(node.operand, int) and not isinstance(node.operand, bool):
+                    found.setdefault(node.subject.name, set()).add(node.operand)
     return found
 
 

@@ -62,21 +62,7 @@ class Prepared:
 
 def _criteria_in_outcomes(rs: m.RuleSet) -> frozenset:
     """The criteria some outcome depends on (only their missing facts can be needed)."""
-    found = set()
-
-    def walk(node):
-        if isinstance(node, m.CriterionRef):
-            found.add(node.id)
-        elif isinstance(node, (m.AllOf, m.AnyOf)):
-            for item in node.items:
-                walk(item)
-        elif isinstance(node, m.Not):
-            walk(node.item)
-
-    for rule in rs.outcomes:
-        if rule.when is not None:
-            walk(rule.when)
-    return frozenset(found)
+    return frozenset(ref.id for rule in rs.outcomes for ref in m.leaves(rule.when))
 
 
 def _all_outputs(rs: m.RuleSet) -> list:

@@ -73,6 +73,17 @@ class Not:
     item: object
 
 
+def leaves(node):
+    """Every comparison (or, in an outcome's condition, every criterion named) in a condition tree."""
+    if isinstance(node, (AllOf, AnyOf)):
+        for item in node.items:
+            yield from leaves(item)
+    elif isinstance(node, Not):
+        yield from leaves(node.item)
+    elif node is not None:
+        yield node
+
+
 @dataclass(frozen=True)
 class CriterionRef:
     id: str

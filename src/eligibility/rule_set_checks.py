@@ -131,23 +131,11 @@ def check_rule_set(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic
 
 
 def _criterion_refs(node):
-    if isinstance(node, m.CriterionRef):
-        return [node]
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return [r for item in node.items for r in _criterion_refs(item)]
-    if isinstance(node, m.Not):
-        return _criterion_refs(node.item)
-    return []
+    return list(m.leaves(node))
 
 
 def _comparison_count(node) -> int:
-    if isinstance(node, m.Compare):
-        return len(node.operand) if isinstance(node.operand, tuple) else 1
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return sum(_comparison_count(i) for i in node.items)
-    if isinstance(node, m.Not):
-        return _comparison_count(node.item)
-    return 0
+    return sum(len(c.operand) if isinstance(c.operand, tuple) else 1 for c in m.leaves(node))
 
 
 def _check_ref(ref: m.Ref, scope: Scope, owner: str, span, path="$") -> list[Diagnostic]:
@@ -359,13 +347,7 @@ def _check_values(values, allowed, owner, span, path="$"):
 
 def _compares(node):
     """Every comparison in a condition."""
-    if isinstance(node, m.Compare):
-        return [node]
-    if isinstance(node, (m.AllOf, m.AnyOf)):
-        return [c for item in node.items for c in _compares(item)]
-    if isinstance(node, m.Not):
-        return _compares(node.item)
-    return []
+    return list(m.leaves(node))
 
 
 def check_disregards(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic]:

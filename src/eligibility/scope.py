@@ -76,15 +76,10 @@ def item_scope_fields(field: m.FieldDef) -> dict:
 def refs_in(condition) -> list[m.Ref]:
     """Every reference a condition reads, in order, subjects and operands alike."""
     out = []
-    if isinstance(condition, m.Compare):
-        out.append(condition.subject)
-        if isinstance(condition.operand, m.Ref):
-            out.append(condition.operand)
-    elif isinstance(condition, (m.AllOf, m.AnyOf)):
-        for item in condition.items:
-            out.extend(refs_in(item))
-    elif isinstance(condition, m.Not):
-        out.extend(refs_in(condition.item))
+    for compare in m.leaves(condition):
+        out.append(compare.subject)
+        if isinstance(compare.operand, m.Ref):
+            out.append(compare.operand)
     return out
 
 
