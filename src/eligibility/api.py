@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from . import model as m
-from .cases import CaseChecker, data_source_map
+from .cases import CaseChecker, data_source_map, is_date
 from .compile import compile_rule_set
 from .decide import Prepared, decide
 from .engine import EngineLimitError
@@ -115,9 +115,9 @@ class Engine:
                      if v.authority == authority and decision in v.decisions and v.in_force(on))
 
     def _resolve(self, case, decision, authority, on, smap):
-        decision = decision or case.get("decision")
-        authority = authority or case.get("authority")
-        on = on or case.get("assessment_date")
+        decision = decision if decision is not None else case.get("decision")
+        authority = authority if authority is not None else case.get("authority")
+        on = on if on is not None else case.get("assessment_date")
         problems = []
         where = smap.span(())
 
@@ -130,18 +130,20 @@ class Engine:
         if authority is None:
             problems.append(Diagnostic("C404", "the case does not say which authority it is with", where, "$",
                                        "give --authority or 'authority:' in the case"))
-        elif authority not in AUTHORITIES:
+        elif not isinstance(authority, str) or authority not in AUTHORITIES:
             problems.append(Diagnostic("C404", f"'{authority}' is not an authority", *at("authority"),
                                        did_you_mean(authority, AUTHORITIES) or f"one of: {', '.join(AUTHORITIES)}"))
         if on is None:
             problems.append(Diagnostic("C404", "the case does not say which date to decide it as at", where, "$",
                                        "give --on YYYY-MM-DD or 'assessment_date:' in the case"))
+        elif isinstance(on, dt.datetime) or not isinstance(on, (dt.date, str)) or (isinstance(on, str) and not is_date(on)):
+            problems.append(Diagnostic("C404", f"{on!r} is not a date written YYYY-MM-DD (or a date without a time)",
+                                       *at("assessment_date"), "write dates as YYYY-MM-DD, e.g. 2024-05-01"))
         elif isinstance(on, str):
-            try:
-                on = dt.date.fromisoformat(on)
-            except ValueError:
-                problems.append(Diagnostic("C404", f"'{on}' is not a date", *at("assessment_date"),
-                                           "write dates as YYYY-MM-DD"))
+            on = dt.date.fromisoformat(on)
+        if decision is not None and not isinstance(decision, str):
+            problems.append(Diagnostic("C404", f"{decision!r} is not the name of a decision", where, "$",
+                                       f"one of: {', '.join(self.decisions)}"))
         if problems:
             raise CaseError(problems)
         return decision, authority, on

@@ -106,7 +106,7 @@ _ENVELOPE = {
     "ref": lambda v: isinstance(v, str) and len(v) >= 1,
     "notes": lambda v: isinstance(v, str) and len(v) >= 1,
     "authority": lambda v: isinstance(v, str) and v in _AUTHORITIES,
-    "assessment_date": lambda v: _is_date(v),
+    "assessment_date": lambda v: is_date(v),
     "decision": lambda v: isinstance(v, str) and _SLUG.fullmatch(v) is not None,
     "facts": lambda v: isinstance(v, dict),
 }
@@ -117,7 +117,8 @@ def _envelope_is_valid(case: dict) -> bool:
     return "facts" in case and all(key in _ENVELOPE and _ENVELOPE[key](value) for key, value in case.items())
 
 
-def _is_date(value) -> bool:
+def is_date(value) -> bool:
+    """True for text that is a real date written YYYY-MM-DD."""
     if not (isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
             and (value[:4] + value[5:7] + value[8:]).isdigit() and value.isascii()):
         return False
@@ -139,7 +140,7 @@ def _value_checker(field: m.FieldDef):
     if kind == "text":
         return lambda v: v is None or (isinstance(v, str) and len(v) >= 1)
     if kind == "date":
-        return lambda v: v is None or _is_date(v)
+        return lambda v: v is None or is_date(v)
     if kind == "choice":
         allowed = frozenset(field.values)
         return lambda v: v is None or (isinstance(v, str) and v in allowed)

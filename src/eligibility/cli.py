@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import api, casetests, render
-from .cases import read_case
+from .cases import is_date, read_case
 from .diagnostics import CaseError, EvaluationError, RuleFileError
 from .loader import display_path
 from .scope import AUTHORITIES
@@ -32,10 +32,9 @@ class _Date(click.ParamType):
     def convert(self, value, param, ctx):
         if isinstance(value, dt.date):
             return value
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
+        if not is_date(value):
             self.fail(f"'{value}' is not a date; write it as YYYY-MM-DD, e.g. 2024-05-01", param, ctx)
+        return dt.date.fromisoformat(value)
 
 
 _RULES = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str), default=None,

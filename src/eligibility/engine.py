@@ -126,20 +126,37 @@ def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
             try:
                 state = host.assert_facts(compiled.name, batch)
             except _durable.MessageObservedException:
+                _delete(host, compiled.name, sid)
                 continue
-            except Exception as exc:
+            except BaseException as exc:          # the engine's own state may be damaged: start a fresh one
+                _discard_host()
                 raise EvaluationError(f"the engine failed on rule set {compiled.rule_set.id}: {exc}") from None
             finally:
                 fired, _activations = _activations, None
-                _delete(host, compiled.name, sid)
+            if not _delete(host, compiled.name, sid):
+                _discard_host()
+                raise EvaluationError("the engine could not remove a finished session; no decision was given")
         if isinstance(state, dict) and state.get("exception"):
             raise EvaluationError(f"a rule action failed inside the engine: {state['exception']}")
         return fired
     raise EvaluationError("the engine reported the same fact twice; no decision was made")
 
 
-def _delete(host, name, sid):
+def _delete(host, name, sid) -> bool:
+    """Remove a session; False if the engine could not (live sessions must never pile up)."""
     try:
         host.delete_state(name, sid)
-    except Exception:                               # nothing was stored: nothing to delete
-        pass
+    except Exception:
+        return False
+    return True
+
+
+def _discard_host() -> None:
+    """Stop using a Host after an engine failure: the next decision registers its rules in a new one.
+
+    The old Host's memory cannot be freed (durable-rules has no safe unload), so this is
+    for failures only, which the checks at load time make rare.
+    """
+    global _host
+    _host = None
+    _registered.clear()
