@@ -131,10 +131,11 @@ class Builder:
 
     def derivation(self, name, spec: dict, path) -> m.Derivation:
         kinds = [k for k in ("count", "years_between", "days_between", "date_plus", "date_minus", "first", "last",
-                             "first_known") if k in spec]
+                             "start_of_last_run", "first_known") if k in spec]
         if len(kinds) != 1:
             self.problem(path, f"derived value '{name}' must use exactly one of count, years_between, "
-                         "days_between, date_plus, date_minus, first, last or first_known", "e.g. count: outcomes")
+                         "days_between, date_plus, date_minus, first, last, start_of_last_run or first_known",
+                         "e.g. count: outcomes")
             return m.Derivation(name, spec["text"], "invalid", {}, "integer", spec.get("citation"), self.smap.span(path))
         how = kinds[0]
         if how == "count":
@@ -142,9 +143,11 @@ class Builder:
                       "where": self.condition(spec["where"], path + ("where",)) if "where" in spec else None,
                       "includes_any": tuple(spec["includes_any"]) if "includes_any" in spec else None}
             value_type = "count"
-        elif how in ("first", "last"):
+        elif how in ("first", "last", "start_of_last_run"):
             params = {"items": spec[how],
                       "where": self.condition(spec["where"], path + ("where",)) if "where" in spec else None,
+                      "joined": (self.condition(spec["joined_when"], path + ("joined_when",))
+                                 if "joined_when" in spec else None),
                       "value": spec.get("value")}
             if "value" not in spec:
                 self.problem(path, f"derived value '{name}' takes '{how}' item's field: add 'value: <field of the item>'")
@@ -162,12 +165,16 @@ class Builder:
             body = spec[how]
             params = {"from": self.ref(body["from"], path + (how, "from")), "to": self.ref(body["to"], path + (how, "to"))}
             value_type = "integer"
-        if how not in ("count", "first", "last") and "where" in spec:
-            self.problem(path, f"'where' only goes with count, first or last (derived value '{name}')")
+        if how not in ("count", "first", "last", "start_of_last_run") and "where" in spec:
+            self.problem(path, f"'where' only goes with count, first, last or start_of_last_run (derived value '{name}')")
+        if how != "start_of_last_run" and "joined_when" in spec:
+            self.problem(path, f"'joined_when' only goes with start_of_last_run (derived value '{name}')")
+        if how == "start_of_last_run" and "joined_when" not in spec:
+            self.problem(path, f"derived value '{name}' needs 'joined_when': when an item follows on from the one before")
         if how != "count" and "includes_any" in spec:
             self.problem(path, f"'includes_any' only goes with 'count' (derived value '{name}')")
-        if how not in ("first", "last") and "value" in spec:
-            self.problem(path, f"'value' only goes with first or last (derived value '{name}')")
+        if how not in ("first", "last", "start_of_last_run") and "value" in spec:
+            self.problem(path, f"'value' only goes with first, last or start_of_last_run (derived value '{name}')")
         return m.Derivation(name, spec["text"], how, params, value_type, spec.get("citation"), self.smap.span(path))
 
     # -- vocabulary and settings -------------------------------------------------------

@@ -102,7 +102,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
 def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
     """Derived values and the engine facts for one case (the same input for the engine and the reference)."""
     lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, settings.values if settings else {}, on, authority)
-    derived = derive_all(prepared.rule_set, prepared.compiled.derivations, lookup)
+    derived = derive_all(prepared.rule_set, prepared.compiled.derivations, lookup, prepared.compiled.joins)
     return lookup, derived, prepared.engine_facts(lookup)
 
 

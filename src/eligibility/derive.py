@@ -51,11 +51,14 @@ def _plain(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def derive_all(rule_set: m.RuleSet, where_conditions: dict, lookup: Lookup) -> dict:
+def derive_all(rule_set: m.RuleSet, where_conditions: dict, lookup: Lookup, joins: dict | None = None) -> dict:
     """Every derived value of the rule set, in order (later ones may read earlier ones)."""
     out = {}
     for d in rule_set.derived:
-        value = _DERIVE[d.how](d, where_conditions.get(d.name), lookup)
+        if d.how == "start_of_last_run":
+            value = _run_start(d, where_conditions.get(d.name), (joins or {}).get(d.name), lookup)
+        else:
+            value = _DERIVE[d.how](d, where_conditions.get(d.name), lookup)
         out[d.name] = value
         lookup.derived[d.name] = value
     return out
@@ -164,6 +167,54 @@ def _pick(d: m.Derivation, where, lookup: Lookup) -> Derived:
             return Derived(d.name, d.text, f"{how} (item {index + 1})", value, "pick",
                            ((f"{path}[{index}].{field_name}", value),), missing, d.citation, kind)
     return Derived(d.name, d.text, how + ": no such item", None, "pick", (), (), d.citation, kind)
+
+
+def _run_start(d: m.Derivation, where, joined, lookup: Lookup) -> Derived:
+    """A field of the first item of the unbroken run of items meeting 'where' that ends with the last item.
+
+    Going back from the last item, the run continues while an item follows on from the one
+    before it ('joined') and that one also meets 'where'. Unknown when any of those tests
+    is; known to be absent when the last item does not meet 'where'.
+    """
+    path, field_name = d.spec["items"], d.spec["value"]
+    field = lookup.vocabulary.fields[path]
+    kind = item_scope_fields(field)[field_name].type
+    given = lookup.fact(path)
+    how = f"the {field_name} of the first item of the last unbroken run of {path}"
+
+    def test(condition, index):
+        if condition is None:
+            return True, ()
+        values = flatten_item(given[index], field)
+        status = logic.evaluate(condition, values)
+        missing = () if status is not None else tuple(
+            f"{path}[{index}].{k[2:].replace('__', '.')}" for k in logic.keys_read(condition) if k not in values)
+        return status, missing
+
+    if given is None:
+        return Derived(d.name, d.text, how, None, "pick", (), (path,), d.citation, kind)
+    if not given:
+        return Derived(d.name, d.text, how + ": the list is empty", None, "pick", (), (), d.citation, kind)
+    start = len(given) - 1
+    status, missing = test(where, start)
+    if status is not True:
+        note = ": the last item is not part of a run" if status is False else ""
+        return Derived(d.name, d.text, how + note, None, "pick", (), missing, d.citation, kind)
+    while start > 0:
+        follows, missing = test(joined, start)
+        if follows is True:
+            follows, missing = test(where, start - 1)
+        if follows is None:
+            return Derived(d.name, d.text, how, None, "pick", (), missing, d.citation, kind)
+        if follows is False:
+            break
+        start -= 1
+    value = nested_get(given[start], field_name)
+    if value is not None and kind == "date":
+        value = dt.date.fromisoformat(value)
+    missing = () if value is not None else (f"{path}[{start}].{field_name}",)
+    return Derived(d.name, d.text, f"{how} (item {start + 1})", value, "pick",
+                   ((f"{path}[{start}].{field_name}", value),), missing, d.citation, kind)
 
 
 def _first_known(d: m.Derivation, _where, lookup: Lookup) -> Derived:

@@ -272,7 +272,7 @@ def check_derivation(d: m.Derivation, scope: Scope, defined: list) -> list[Diagn
         if d.spec["where"] is not None:
             return check_condition(d.spec["where"], scope, owner, d.span, item_scope_fields(vt.field), path + ".where")
         return []
-    if d.how in ("first", "last"):
+    if d.how in ("first", "last", "start_of_last_run"):
         return _check_pick(d, scope, owner, path)
     if d.how == "first_known":
         return _check_first_known(d, scope, owner, defined, path)
@@ -312,9 +312,11 @@ def _check_pick(d: m.Derivation, scope: Scope, owner: str, path: str) -> list[Di
     if items[d.spec["value"]].type in ("record", "list", "choices"):
         return [report("E306", f"{owner}: '{d.spec['value']}' is {TYPE_WORDS[items[d.spec['value']].type]}; "
                    "take a single value", d.span, None, path + ".value")]
-    if d.spec["where"] is not None:
-        return check_condition(d.spec["where"], scope, owner, d.span, items, path + ".where")
-    return []
+    found = []
+    for key, condition in (("where", d.spec["where"]), ("joined_when", d.spec.get("joined"))):
+        if condition is not None:
+            found += check_condition(condition, scope, owner, d.span, items, f"{path}.{key}")
+    return found
 
 
 def _check_first_known(d: m.Derivation, scope: Scope, owner: str, defined: list, path: str) -> list[Diagnostic]:

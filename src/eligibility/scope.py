@@ -85,7 +85,7 @@ def refs_in(condition) -> list[m.Ref]:
 
 def derivation_refs(d: m.Derivation) -> list[m.Ref]:
     """The references a derivation reads (its own inputs, not item-relative ones)."""
-    if d.how in ("count", "first", "last"):
+    if d.how in ("count", "first", "last", "start_of_last_run"):
         return [m.Ref("fact", d.spec["items"])]
     if d.how == "first_known":
         return list(d.spec["refs"])
