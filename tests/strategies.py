@@ -12,10 +12,10 @@ from eligibility import model as m
 AUTHORITIES = ("leicester", "leicestershire", "rutland")
 
 
-def facts_for(vocabulary: m.Vocabulary, dates: st.SearchStrategy) -> st.SearchStrategy:
-    """Case facts over every top-level field of the vocabulary, dates drawn from ``dates``."""
+def facts_for(vocabulary: m.Vocabulary, dates: st.SearchStrategy, on: dt.date | None = None) -> st.SearchStrategy:
+    """Case facts over every top-level field of the vocabulary, dates drawn from ``dates`` (past ones before ``on``)."""
     top = [f for f in vocabulary.fields.values() if "." not in f.path]
-    return generate.facts_with_dates(top, dates.map(dt.date.isoformat))
+    return generate.facts_with_dates(top, dates.map(dt.date.isoformat), on=on)
 
 
 def dates_around(*boundaries: dt.date, spread: int = 3) -> st.SearchStrategy:

@@ -101,6 +101,9 @@ class Engine:
         if problems:
             raise CaseError(problems)
         decision, authority, on = self._resolve(case, decision, authority, on, smap)
+        problems = self.checker.dates_after(case.get("facts") or {}, on, smap)
+        if problems:
+            raise CaseError(problems)
         rule_set = self.rule_set_for(decision, authority, on)
         if rule_set is None:
             raise CaseError([self._nothing_in_force(decision, authority, on, smap)])

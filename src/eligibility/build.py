@@ -198,7 +198,14 @@ class Builder:
                 self.problem(here + ("fields",), f"only record and list fields have 'fields' ('{full}' is {spec['type']})")
             out.append(m.FieldDef(full, spec["type"], spec["text"], tuple(values), spec.get("minimum"),
                                   spec.get("maximum"), tuple(children), self.smap.span(here, key=True),
-                                  bool(spec.get("refers_to_area"))))
+                                  bool(spec.get("refers_to_area")), spec.get("min_items", 0),
+                                  bool(spec.get("not_after_decision_date"))))
+            if "not_after_decision_date" in spec and spec["type"] != "date":
+                self.problem(here + ("not_after_decision_date",), f"only date fields have 'not_after_decision_date' "
+                             f"('{full}' is {spec['type']})")
+            if "min_items" in spec and spec["type"] not in ("choices", "list"):
+                self.problem(here + ("min_items",), f"only choices and list fields have 'min_items' ('{full}' is "
+                             f"{spec['type']})")
         return out
 
     def setting_defs(self, data: dict) -> list[m.SettingDef]:

@@ -13,6 +13,7 @@ import datetime as dt
 import re
 
 from . import model as m
+from .values import nested_get as values_nested
 from . import source, validate
 from .diagnostics import Diagnostic, Span
 
@@ -38,11 +39,16 @@ def field_schema(field: m.FieldDef) -> dict:
     elif kind == "choices":
         schema = {"type": "array", "uniqueItems": True,
                   "items": {"enum": list(field.values), "x-hint": f"each one of: {', '.join(field.values)}"},
-                  "x-hint": "a list such as [" + ", ".join(field.values[:2]) + "], or [] for none"}
+                  "x-hint": "a list such as [" + ", ".join(field.values[:2]) + "]"
+                            + (", or leave it out when not recorded" if field.min_items else ", or [] for none")}
+        if field.min_items:
+            schema["minItems"] = field.min_items
     elif kind == "record":
         schema = _object(field.children)
     else:
         schema = {"type": "array", "items": _object(field.children)}
+        if field.min_items:
+            schema["minItems"] = field.min_items
     schema["description"] = field.text
     return _nullable(schema)
 
@@ -83,6 +89,18 @@ class CaseChecker:
         self._facts = validate.FactsValidator(self.schema)
         top = [f for f in vocabulary.fields.values() if "." not in f.path]
         self._quick = _record_checker(top)
+        self._past_only = [f for f in vocabulary.fields.values() if f.not_after_decision_date]
+
+    def dates_after(self, facts: dict, on: dt.date, smap: source.SourceMap) -> list[Diagnostic]:
+        """Dates that cannot lie in the future (such as a date of birth) but are after the decision date."""
+        found = []
+        for field in self._past_only:
+            value = values_nested(facts, field.path)
+            if isinstance(value, str) and dt.date.fromisoformat(value) > on:
+                path = ("facts",) + tuple(field.path.split("."))
+                found.append(Diagnostic("C402", f"'{field.path}' is {value}, after the decision date {on.isoformat()}",
+                                        smap.span(path), "$." + ".".join(path), "check the date and the year"))
+        return found
 
     def facts_are_valid(self, facts) -> bool:
         """True when the facts match the case fields (a fast check with the JSON Schema's meaning)."""
@@ -144,14 +162,15 @@ def _value_checker(field: m.FieldDef):
     if kind == "choice":
         allowed = frozenset(field.values)
         return lambda v: v is None or (isinstance(v, str) and v in allowed)
+    fewest = field.min_items
     if kind == "choices":
         allowed = frozenset(field.values)
         return lambda v: v is None or (isinstance(v, list) and all(isinstance(x, str) and x in allowed for x in v)
-                                       and len(set(v)) == len(v))
+                                       and len(set(v)) == len(v) and len(v) >= fewest)
     record = _record_checker(field.children)
     if kind == "record":
         return lambda v: v is None or record(v)
-    return lambda v: v is None or (isinstance(v, list) and all(record(item) for item in v))
+    return lambda v: v is None or (isinstance(v, list) and len(v) >= fewest and all(record(item) for item in v))
 
 
 def _record_checker(children):

@@ -34,7 +34,7 @@ def _dates(on: dt.date, boundaries) -> st.SearchStrategy:
     ).map(dt.date.isoformat)
 
 
-def _value(field: m.FieldDef, dates, thresholds) -> st.SearchStrategy:
+def _value(field: m.FieldDef, dates, thresholds, latest=None) -> st.SearchStrategy:
     kind = field.type
     if kind == "boolean":
         return st.booleans()
@@ -45,21 +45,27 @@ def _value(field: m.FieldDef, dates, thresholds) -> st.SearchStrategy:
         choices = [st.integers(low, min(high, low + 30)), st.sampled_from([low, high]), st.integers(low, high)]
         return st.one_of(*([st.sampled_from(near)] * 2 if near else []), *choices)
     if kind == "date":
+        if field.not_after_decision_date and latest is not None:
+            return dates.filter(lambda value: value <= latest)       # YYYY-MM-DD text sorts as dates do
         return dates
     if kind == "text":
         return st.sampled_from((THIS_AREA, OTHER_AREA) + _OTHER_AREAS) if field.refers_to_area else st.just("Recorded.")
     if kind == "choice":
         return st.sampled_from(field.values)
     if kind == "choices":
-        return st.lists(st.sampled_from(field.values), unique=True, max_size=len(field.values))
+        return st.lists(st.sampled_from(field.values), unique=True, min_size=field.min_items,
+                        max_size=len(field.values))
     if kind == "record":
-        return _record(field.children, dates, thresholds)
-    return st.lists(_record(field.children, dates, thresholds), max_size=3)
+        return _record(field.children, dates, thresholds, latest)
+    return st.lists(_record(field.children, dates, thresholds, latest), min_size=field.min_items,
+                    max_size=max(3, field.min_items))
 
 
-def _record(children, dates, thresholds) -> st.SearchStrategy:
-    optional = {c.path.rsplit(".", 1)[-1]: st.one_of(_value(c, dates, thresholds), _value(c, dates, thresholds),
-                                                     st.none()) for c in children}
+def _record(children, dates, thresholds, latest=None) -> st.SearchStrategy:
+    optional = {}
+    for c in children:
+        value = _value(c, dates, thresholds, latest)
+        optional[c.path.rsplit(".", 1)[-1]] = st.one_of(value, value, st.none())
     return st.fixed_dictionaries({}, optional=optional)
 
 
@@ -69,12 +75,15 @@ def facts_strategy(fields: list, on: dt.date, boundaries=(), thresholds=None) ->
     ``thresholds`` maps a whole-number field's path to the numbers the rules compare it
     with; values just below, at and just above each are generated often.
     """
-    return facts_with_dates(fields, _dates(on, boundaries), thresholds)
+    return facts_with_dates(fields, _dates(on, boundaries), thresholds, on)
 
 
-def facts_with_dates(fields: list, dates: st.SearchStrategy, thresholds=None) -> st.SearchStrategy:
-    """Case facts over the given top-level fields, with dates (YYYY-MM-DD text) drawn from ``dates``."""
-    return _record(fields, dates, thresholds or {})
+def facts_with_dates(fields: list, dates: st.SearchStrategy, thresholds=None, on: dt.date | None = None):
+    """Case facts over the given top-level fields, with dates (YYYY-MM-DD text) drawn from ``dates``.
+
+    With ``on`` (the decision date), dates that cannot lie in the future are never after it.
+    """
+    return _record(fields, dates, thresholds or {}, on.isoformat() if on else None)
 
 
 def materialise(facts, this_area: str, other_area: str):

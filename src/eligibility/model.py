@@ -103,6 +103,8 @@ class FieldDef:
     children: tuple = ()
     span: Span | None = None
     refers_to_area: bool = False
+    min_items: int = 0
+    not_after_decision_date: bool = False
 
     @property
     def label(self) -> str:
