@@ -175,3 +175,14 @@ def test_other_example_outcome_and_outputs(engine, stem):
     decision = _decide(engine, EXAMPLES / f"{stem}.yaml")
     assert decision.outcome == outcome
     assert {k: _outputs(decision).get(k) for k in outputs} == outputs
+
+
+def test_case_data_from_a_case_system_may_use_date_objects(engine):
+    import datetime as dt
+
+    as_text, _ = read_case(EXAMPLES / "rutland-eligible.yaml")
+    as_objects = dict(as_text, assessment_date=dt.date(2024, 5, 1),
+                      facts=dict(as_text["facts"], person=dict(as_text["facts"]["person"],
+                                                               date_of_birth=dt.date(1990, 2, 11))))
+    assert engine.decide(as_objects).to_json() == engine.decide(as_text).to_json()
+    assert engine.decide(as_text, on=dt.date(2024, 5, 1)).to_json() == engine.decide(as_text).to_json()
