@@ -102,10 +102,6 @@ class CaseChecker:
                                         smap.span(path), "$." + ".".join(path), "check the date and the year"))
         return found
 
-    def facts_are_valid(self, facts) -> bool:
-        """True when the facts match the case fields (a fast check with the JSON Schema's meaning)."""
-        return self._quick(facts)
-
     def check(self, case, smap: source.SourceMap) -> list[Diagnostic]:
         if not isinstance(case, dict):
             return [Diagnostic("C402", "a case must be a mapping with at least a 'facts' key", smap.span(()),

@@ -36,7 +36,6 @@ READY = "$ready"
 WAIVER_PREFIX = m.WAIVER_PREFIX
 _OPS = {"is": None, "is_not": "$neq", "at_least": "$gte", "on_or_after": "$gte", "at_most": "$lte",
         "on_or_before": "$lte", "more_than": "$gt", "after": "$gt", "less_than": "$lt", "before": "$lt"}
-_STATUSES = ("met", "not_met", "unknown")
 
 
 @dataclass(frozen=True)
@@ -195,6 +194,3 @@ def compile_rule_set(rule_set: m.RuleSet, scope: Scope) -> CompiledRuleSet:
     fingerprint = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
     name = f"{rule_set.id}@{rule_set.version}#{rule_set.digest[:12]}-{fingerprint}"
     return CompiledRuleSet(rule_set, name, definition, tuple(criteria), derivations, joins)
-
-
-STATUSES = _STATUSES

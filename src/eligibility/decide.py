@@ -21,7 +21,7 @@ from .decision import CriterionResult, Decision, LazyText, MissingFact, RuleSetU
 from .derive import derive_all
 from .diagnostics import EvaluationError
 from .scope import derivation_refs, refs_in
-from .values import Lookup
+from .values import Lookup, record_value
 
 
 class Prepared:
@@ -94,7 +94,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
         criteria=results, derived=tuple(derived.values()), missing_facts=missing,
         disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
-        outputs=tuple((o.name, o.text, o.fixed if o.ref is None else _plain(lookup.value(o.ref))) for o in outputs),
+        outputs=tuple((o.name, o.text, o.fixed if o.ref is None else record_value(lookup.value(o.ref))) for o in outputs),
         variations=variations,
         engine=engine.ENGINE_NAME)
 
@@ -106,22 +106,8 @@ def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, s
     return lookup, derived, prepared.engine_facts(lookup)
 
 
-def _plain(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
 def _used_name(ref: m.Ref) -> str:
     return ref.name if ref.kind == "fact" else f"{ref.kind}.{ref.name}"
-
-
-def _json_value(value):
-    """A value as it goes into the written record (JSON-native, dates as YYYY-MM-DD)."""
-    if isinstance(value, tuple) and len(value) == 2:
-        low, high = value
-        return low if low == high else {"at_least": low, "at_most": high}
-    if isinstance(value, list):
-        return list(value)
-    return _plain(value)
 
 
 def _statuses(prepared: Prepared, fired) -> dict:
@@ -150,7 +136,7 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
                               "from the facts it was given")
     refs = prepared.refs[criterion.id]
     values = [lookup.value(ref) for ref in refs]
-    facts_used = tuple(zip(prepared.used_names[criterion.id], map(_json_value, values)))
+    facts_used = tuple(zip(prepared.used_names[criterion.id], map(record_value, values)))
     needed = ()
     if status == "unknown":
         unknown_keys = {k for a in logic.unsettled_atoms(compiled.condition, bound) for k in a.keys()}

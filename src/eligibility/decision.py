@@ -7,9 +7,6 @@ import json
 import threading
 from dataclasses import dataclass, field
 
-STATUS_WORDS = {"met": "met", "not_met": "not met", "waived": "waived", "unknown": "unknown"}
-
-
 @dataclass(frozen=True)
 class RuleSetUsed:
     id: str

@@ -20,7 +20,7 @@ from . import logic
 from . import model as m
 from .dates import add_period, whole_years
 from .scope import item_scope_fields
-from .values import Lookup, flatten_item, nested_get
+from .values import Lookup, flatten_item, nested_get, record_value
 
 
 @dataclass(frozen=True)
@@ -36,19 +36,9 @@ class Derived:
     kind: str | None = None          # for first/last/first_known: the type of the value taken
 
     def to_dict(self) -> dict:
-        value = self.value
-        if self.value_type == "count" and value is not None:
-            low, high = value
-            value = low if low == high else {"at_least": low, "at_most": high}
-        elif isinstance(value, dt.date):
-            value = value.isoformat()
-        return {"name": self.name, "text": self.text, "how": self.how, "value": value,
-                "inputs": {label: _plain(v) for label, v in self.inputs},
+        return {"name": self.name, "text": self.text, "how": self.how, "value": record_value(self.value),
+                "inputs": {label: record_value(v) for label, v in self.inputs},
                 "missing": list(self.missing), "citation": self.citation}
-
-
-def _plain(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def derive_all(rule_set: m.RuleSet, where_conditions: dict, lookup: Lookup, joins: dict | None = None) -> dict:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
-from typing import Union
 
 from .diagnostics import Span
 
@@ -43,9 +42,6 @@ class Ref:
 
     def __str__(self) -> str:
         return f"{self.kind} {self.name}" if self.kind != "fact" else self.name
-
-
-Literal = Union[bool, int, str]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from . import model as m
 
 AUTHORITIES = ("leicester", "leicestershire", "rutland")
-SCALAR_TYPES = ("boolean", "integer", "text", "date", "choice")
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,17 @@ def engine_value(value, field_type: str):
     return value
 
 
+def record_value(value):
+    """A value as it goes into the written record: JSON-native, dates as YYYY-MM-DD, a count
+    range (low, high) as a number when known exactly, else {at_least, at_most}."""
+    if isinstance(value, tuple) and len(value) == 2:
+        low, high = value
+        return low if low == high else {"at_least": low, "at_most": high}
+    if isinstance(value, list):
+        return list(value)
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
 def nested_get(data, path: str):
     for part in path.split("."):
         if not isinstance(data, dict):
