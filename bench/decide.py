@@ -31,7 +31,7 @@ import uuid
 from pathlib import Path
 
 import eligibility
-from eligibility import engine as engine_adapter
+from eligibility import durable_engine as engine_adapter
 from eligibility import decide as decide_module
 from eligibility import logic
 from eligibility.api import _dates_as_text

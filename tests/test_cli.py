@@ -139,7 +139,7 @@ def test_validate_missing_directory_exits_1(tmp_path):
 def test_an_engine_failure_exits_3_without_a_decision(monkeypatch):
     def broken(*_args, **_kwargs):
         raise EvaluationError("simulated engine failure")
-    monkeypatch.setattr("eligibility.decide.engine.run", broken)
+    monkeypatch.setattr("eligibility.decide.durable_engine.run", broken)
     result = run("check", ELIGIBLE, NOT_ELIGIBLE)
     assert result.exit_code == 3
     assert result.stdout == ""

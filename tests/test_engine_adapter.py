@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import EXAMPLES
-from eligibility import engine as adapter
+from eligibility import durable_engine as adapter
 from eligibility.cases import read_case
 from eligibility.diagnostics import EvaluationError
 

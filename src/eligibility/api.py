@@ -23,7 +23,7 @@ from . import model as m
 from .cases import CaseChecker, data_source_map, is_date
 from .compile import compile_rule_set
 from .decide import Prepared, decide
-from .engine import EngineLimitError
+from .durable_engine import EngineLimitError
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
 from .loader import bundled_rules_dir, read_corpus

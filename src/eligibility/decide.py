@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import itertools
 
-from . import engine, explain, logic
+from . import durable_engine, explain, logic
 from . import model as m
 from .compile import CompiledRuleSet
 from .decision import CriterionResult, Decision, LazyText, MissingFact, RuleSetUsed, SettingsUsed
@@ -47,7 +47,7 @@ class Prepared:
         self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
-        engine.register(compiled)
+        durable_engine.register(compiled)
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
         """One fact per criterion, holding only the values that criterion reads."""
@@ -79,7 +79,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
     lookup, derived, engine_facts = engine_input(prepared, facts, authority, on, settings)
     if fact_order is not None:
         engine_facts = [engine_facts[i] for i in fact_order]
-    fired = engine.run(prepared.compiled, engine_facts)
+    fired = durable_engine.run(prepared.compiled, engine_facts)
     statuses = _statuses(prepared, fired)
     evaluated = {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
                  for c in prepared.compiled.criteria}
@@ -96,7 +96,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
         outputs=tuple((o.name, o.text, o.fixed if o.ref is None else record_value(lookup.value(o.ref))) for o in outputs),
         variations=variations,
-        engine=engine.ENGINE_NAME)
+        engine=durable_engine.ENGINE_NAME)
 
 
 def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
