@@ -15,11 +15,13 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from pathlib import Path
 
 from . import model as m
+from . import what_would_change
 from .cases import CaseChecker, data_source_map, is_date
 from .compile import compile_rule_set
 from .decide import Prepared, decide
@@ -87,8 +89,12 @@ class Engine:
         return self.checker.check(case, smap or data_source_map())
 
     def decide(self, case: dict, decision: str | None = None, authority: str | None = None,
-               on: dt.date | str | None = None, *, smap=None, _fact_order=None) -> Decision:
+               on: dt.date | str | None = None, *, smap=None, suggest_changes: bool = True,
+               _fact_order=None) -> Decision:
         """Decide one case. Arguments override what the case itself says.
+
+        Unless ``suggest_changes`` is False, a decision whose outcome is not the favourable
+        one lists what would change it (``what_would_change``), each way verified by the engine.
 
         Raises CaseError (invalid case, or nothing to decide it under) or EvaluationError
         (the engine misbehaved; no decision is given).
@@ -109,8 +115,13 @@ class Engine:
             raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
         settings = self.settings_for(authority, on)
         prepared = self._prepared[id(rule_set)]
-        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order,
-                      self.variations_for(authority, decision, on))
+        result = decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order,
+                        self.variations_for(authority, decision, on))
+        if suggest_changes:
+            changes = what_would_change.search(self, prepared, case, result, settings)
+            if changes:
+                result = dataclasses.replace(result, what_would_change=changes)
+        return result
 
     def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
         """The declared variations of an authority that bear on a decision on a date."""

@@ -194,6 +194,11 @@ def _outcome(rs: m.RuleSet, statuses: dict):
     return rule.outcome, rule.text or f"the conditions for {rule.outcome} are met", rule
 
 
+def outcome_from_statuses(rs: m.RuleSet, statuses: dict) -> str:
+    """The outcome that criterion statuses (met, waived, not_met, unknown) give, as a decision would."""
+    return _outcome(rs, statuses)[0]
+
+
 def _first_holding(rs: m.RuleSet, truth: dict):
     """The first outcome whose condition is true, or None if an earlier one is unknown."""
     for rule in rs.outcomes:

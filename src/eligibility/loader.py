@@ -108,6 +108,7 @@ def _build(parsed) -> m.Corpus:
     problems, fields, setting_defs, settings, rule_sets, folders, variations = [], {}, {}, [], [], {}, []
     lists_by_file = {id(d): d.get("choice_lists") or {} for d, _, _ in parsed if d["kind"] == "case-fields"}
     all_lists = {name: spec["values"] for lists in lists_by_file.values() for name, spec in lists.items()}
+    list_labels = {name: spec.get("labels") or {} for lists in lists_by_file.values() for name, spec in lists.items()}
     for data, smap, folder in parsed:
         builder = Builder(smap)
         folders[smap.file] = folder
@@ -116,7 +117,7 @@ def _build(parsed) -> m.Corpus:
             problems.append(Diagnostic("E303", f"{kind} belong in rules/shared/", smap.span(()), "$",
                                        "the facts and settings the rules use are defined once, for every authority"))
         if kind == "case-fields":
-            for field in _flatten(builder.fields(data["fields"], all_lists)):
+            for field in _flatten(builder.fields(data["fields"], all_lists, list_labels=list_labels)):
                 if field.path in fields:
                     problems.append(Diagnostic("E302", f"the case field '{field.path}' is defined twice", field.span,
                                                "$.fields." + ".fields.".join(field.path.split(".")),

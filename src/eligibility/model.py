@@ -101,6 +101,8 @@ class FieldDef:
     refers_to_area: bool = False
     min_items: int = 0
     not_after_decision_date: bool = False
+    labels: tuple = ()              # ((value, plain words), ...) for choice and choices fields
+    never_suggest: str | None = None   # why a change to this fact is never suggested (disregarded, or cannot change)
 
     @property
     def label(self) -> str:
@@ -183,6 +185,7 @@ class OutcomeRule:
     when: object | None           # None means 'otherwise'
     text: str | None = None
     outputs: tuple = ()           # Outputs reported only when this outcome applies
+    favourable: bool = False      # the outcome the person hopes for (what_would_change aims at it)
 
 
 @dataclass(frozen=True)
