@@ -208,6 +208,42 @@ def variations(on, output_format, rules_dir):
         click.echo(render.variations_text(register, on), nl=False)
 
 
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "output_format", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
+              help="html for a browser or email, pdf for printing and posting.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Write the letter to this file (default: standard output).")
+@click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
+@click.option("--authority", type=click.Choice(AUTHORITIES), help="Authority (default: the case's 'authority').")
+@click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
+@_RULES
+def letter(case, output_format, output, decision, authority, on, rules_dir):
+    """Decide CASE and write the letter to the person: the decision, its reasons, advice, review and complaints."""
+    from . import letter as letters
+
+    engine = _load(rules_dir, "text")
+    shown = display_path(case)
+    try:
+        data, smap = read_case(case)
+        d = engine.decide(data, decision, authority, on, smap=smap)
+        content = letters.write(engine, d, data, output_format)
+    except YamlProblem as exc:
+        _problems(shown, [exc.diagnostic], "text")
+        sys.exit(EXIT_INVALID)
+    except CaseError as exc:
+        _problems(shown, exc.diagnostics, "text")
+        sys.exit(EXIT_INVALID)
+    except EvaluationError as exc:
+        click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given, so no letter was written.", err=True)
+        sys.exit(EXIT_ENGINE)
+    if output:
+        Path(output).write_bytes(content)
+        click.echo(f"{shown}: letter written to {display_path(output)} ({output_format}).", err=True)
+    else:
+        click.get_binary_stream("stdout").write(content)
+
+
 def main(argv=None):
     """Entry point: never lets a Python traceback reach the user."""
     try:

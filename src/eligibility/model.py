@@ -268,3 +268,4 @@ class Corpus:
     rule_sets: list
     folders: dict                  # file path -> folder name (shared, leicester, ...)
     variations: list = field(default_factory=list)
+    letter_contents: list = field(default_factory=list)   # letter_content.LetterContent, national and per council

@@ -20,7 +20,7 @@ from referencing import Registry, Resource
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
-RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings")
+RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "letter-content")
 _BASE = "https://eligibility.example/schemas/"
 _TYPE_WORDS = {
     "boolean": "true or false",
@@ -42,7 +42,7 @@ def load_schema(name: str) -> dict:
 @lru_cache(maxsize=None)
 def _registry() -> Registry:
     names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
-             "case-tests")
+             "case-tests", "letter-content")
     pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
     return Registry().with_resources(pairs)
 
