@@ -220,7 +220,14 @@ def variations(on, output_format, rules_dir):
 @_RULES
 def letter(case, output_format, output, decision, authority, on, rules_dir):
     """Decide CASE and write the letter to the person: the decision, its reasons, advice, review and complaints."""
-    from . import letter as letters
+    try:
+        from . import letter as letters, letter_html  # noqa: F401  (Jinja2 is an optional extra)
+        if output_format == "pdf":
+            from . import letter_pdf  # noqa: F401
+    except (ImportError, OSError) as exc:         # OSError: WeasyPrint found no Pango library
+        click.echo(f"eligibility letter needs the letters extra ({exc}): "
+                   "python -m pip install 'eligibility[letters]'", err=True)
+        sys.exit(EXIT_USAGE)
 
     engine = _load(rules_dir, "text")
     shown = display_path(case)
@@ -241,7 +248,7 @@ def letter(case, output_format, output, decision, authority, on, rules_dir):
         Path(output).write_bytes(content)
         click.echo(f"{shown}: letter written to {display_path(output)} ({output_format}).", err=True)
     else:
-        click.get_binary_stream("stdout").write(content)
+        click.echo(content, nl=False)            # bytes go to the binary stream, unchanged
 
 
 def main(argv=None):
