@@ -61,6 +61,7 @@ def test_no_field_path_digest_file_name_or_internal_id_in_a_letter(engine, path)
     assert not [n for n in names if re.search(rf"\b{n}\b", text)], "a field name is shown"
     assert not [i for i in ids if re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text)], "an internal id is shown"
     assert not [o for o in outcomes if o in text], "an outcome's internal name is shown"
+    assert not re.findall(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b", text), "an internal name with underscores is shown"
     assert not re.search(r"\b[0-9a-f]{12,}\b", text), "a digest is shown"
     assert not re.search(r"\.(ya?ml|txt|json|py)\b|rules/|examples/|sha256", text), "a file name is shown"
     assert d.reference in text                       # the reference ties the letter to the record

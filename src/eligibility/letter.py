@@ -190,11 +190,15 @@ class _Words:
             return long_date(value)
         if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return long_date(dt.date.fromisoformat(value))
+        if isinstance(value, dict) and "at_least" in value:     # a count while some items are not assessed
+            value = (value["at_least"], value.get("at_most"))
         if isinstance(value, (list, tuple)) and len(value) == 2 and all(isinstance(v, int) or v is None for v in value):
             low, high = value
-            return str(low) if low == high else f"at least {low}"
+            return str(low) if low == high else f"at least {low} (not everything has been assessed yet)"
         if isinstance(value, (list, tuple)):
             return "; ".join(self.show(v) for v in value) or "none"
+        if isinstance(value, str) and re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)+", value):
+            return value.replace("_", " ")          # a choice value picked by a derived value
         if isinstance(value, str):
             return value
         return str(value)
