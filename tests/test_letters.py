@@ -26,7 +26,7 @@ LETTERS = GOLDEN / "letters"
 
 def _letter(engine, path, output_format="html"):
     case, smap = read_case(path)
-    d = engine.decide(case, smap=smap)
+    d = engine.decide(case, smap=smap, suggest_changes=True)
     return d, letter.write(engine, d, case, output_format)
 
 
@@ -98,7 +98,7 @@ def test_not_eligible_letter_gives_advice_and_what_would_change_without_promisin
 def test_case_text_is_escaped(engine):
     case, _ = read_case(EXAMPLES / "rutland-not-eligible.yaml")
     case["facts"]["wellbeing_impact"]["rationale"] = "<script>alert('x')</script> & more"
-    d = engine.decide(case)
+    d = engine.decide(case, suggest_changes=True)
     html = letter.write(engine, d, case).decode("utf-8")
     assert "<script>" not in html and "&lt;script&gt;" in html and "&amp; more" in html
 

@@ -15,7 +15,7 @@ CASES = sorted(EXAMPLES.glob("*.yaml"))
 
 def _decide(engine, path):
     data, smap = read_case(path)
-    return data, engine.decide(data, smap=smap)
+    return data, engine.decide(data, smap=smap, suggest_changes=True)
 
 
 def _changed(case, change_set):
@@ -76,7 +76,7 @@ def test_never_suggests_a_fact_the_law_disregards_or_that_cannot_change(engine):
 def test_a_person_under_eighteen_is_not_told_to_change_their_date_of_birth(engine):
     case, _ = read_case(EXAMPLES / "rutland-eligible.yaml")
     case["facts"]["person"]["date_of_birth"] = "2010-01-01"
-    d = engine.decide(case)
+    d = engine.decide(case, suggest_changes=True)
     assert d.outcome == "not_eligible"
     assert d.what_would_change == ()
 
@@ -86,7 +86,7 @@ def test_a_suggestion_never_relies_on_money_or_a_carer(engine):
     case, _ = read_case(EXAMPLES / "rutland-not-eligible.yaml")
     case["facts"]["finances"] = {"capital_pounds": 250000, "owns_home": True, "self_funder": True}
     case["facts"]["carer_support"] = {"provided_by": "daughter", "hours_per_week": 35}
-    d = engine.decide(case)
+    d = engine.decide(case, suggest_changes=True)
     facts = [c.fact for s in d.what_would_change for c in s.changes]
     assert facts and not [f for f in facts if f.startswith(("finances.", "carer_support."))]
 
@@ -103,6 +103,6 @@ def test_the_record_lists_changes_as_fact_from_to(engine):
         "changes": [{"fact": "rehab_referral.negative_drug_screens", "from": 1, "to": 2}], "outcome": "approved"}
 
 
-def test_suggest_changes_false_leaves_the_record_without_them(engine):
+def test_without_suggest_changes_the_record_has_none(engine):
     case, _ = read_case(EXAMPLES / "rutland-not-eligible.yaml")
-    assert engine.decide(case, suggest_changes=False).what_would_change == ()
+    assert engine.decide(case).what_would_change == ()          # off by default: bulk callers do not pay for it

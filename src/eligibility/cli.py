@@ -81,7 +81,7 @@ def check(cases, decision, authority, on, output_format, rules_dir):
         shown = display_path(path)
         try:
             data, smap = read_case(path)
-            d = engine.decide(data, decision, authority, on, smap=smap)
+            d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
         except YamlProblem as exc:
             worst = max(worst, EXIT_INVALID)
             results.append(_problems(shown, [exc.diagnostic], output_format))
@@ -233,7 +233,7 @@ def letter(case, output_format, output, decision, authority, on, rules_dir):
     shown = display_path(case)
     try:
         data, smap = read_case(case)
-        d = engine.decide(data, decision, authority, on, smap=smap)
+        d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
         content = letters.write(engine, d, data, output_format)
     except YamlProblem as exc:
         _problems(shown, [exc.diagnostic], "text")
