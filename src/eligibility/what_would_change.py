@@ -32,7 +32,7 @@ from . import logic
 from . import model as m
 from .decide import engine_input, outcome_from_statuses
 from .decision import FactChange, WhatWouldChange
-from .diagnostics import CaseError
+from .diagnostics import CaseError, EvaluationError
 from .scope import derivation_refs, refs_in
 
 MAX_CHANGES = 3          # the largest set of changes suggested
@@ -105,6 +105,8 @@ def _verified(engine, case, decision, found, target) -> tuple:
                                   suggest_changes=False)
         except CaseError:
             continue                        # a change the case fields do not allow is never suggested
+        except EvaluationError:
+            continue                        # no verified answer for this change: it is not suggested
         if again.outcome != target:
             continue
         out.append(WhatWouldChange(tuple(FactChange(p, _get(facts, p), _plain(v)) for p, v in combo), again.outcome))
