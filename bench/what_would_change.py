@@ -26,10 +26,12 @@ from eligibility import what_would_change
 from eligibility.cases import read_case
 
 ROOT = Path(__file__).resolve().parents[1]
-# Nearly nothing recorded: every outcome, the impact and the fluctuation are unknown, so the
-# search has the most candidates and runs to its trial bound without finding a small set.
+# No outcome and no part of the wellbeing judgement recorded: two criteria to change (so the
+# search cannot stop early) but six facts needed, so it tries sets of two and three changes
+# until it reaches its trial bound, and finds none.
 WORST_CASE = {"authority": "leicester", "assessment_date": "2024-05-01", "decision": "adult-eligibility",
-              "facts": {"person": {"date_of_birth": "1960-01-01"}}}
+              "facts": {"person": {"date_of_birth": "1960-01-01", "needs_arise_from_impairment_or_illness": True},
+                        "needs_fluctuation": {"needs_fluctuate": False}}}
 
 
 def main(argv=None) -> int:
@@ -40,7 +42,7 @@ def main(argv=None) -> int:
     engine = eligibility.load(ROOT / "rules")
     rows = []
     cases = [(p.stem, read_case(p)[0]) for p in sorted((ROOT / "examples" / "cases").glob("*.yaml"))]
-    cases.append(("worst case: only the date of birth recorded", WORST_CASE))
+    cases.append(("worst case: no outcome or wellbeing judgement recorded", WORST_CASE))
     for name, case in cases:
         decision = engine.decide(case)
         rule_set = engine.rule_set_for(decision.decision, decision.authority, decision.decided_on)

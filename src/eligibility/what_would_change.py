@@ -37,7 +37,7 @@ from .scope import derivation_refs, refs_in
 
 MAX_CHANGES = 3          # the largest set of changes suggested
 MAX_SETS = 4             # the most suggestions kept for one decision
-MAX_TRIALS = 4000        # reference evaluations per decision, the bound on the search
+MAX_TRIALS = 1500        # reference evaluations per decision, the bound on the search
 RECORDED = "recorded"    # the value tried for a text fact that only needs to be recorded
 
 
@@ -54,10 +54,13 @@ def search(engine, prepared, case: dict, decision, settings) -> tuple:
     facts = case.get("facts") or {}
     statuses = {c.id: c.status for c in decision.criteria}
     candidates = _candidates(prepared, facts, statuses, decision.decided_on)
-    if not _reachable(prepared, statuses, {path for path, _ in candidates}, target):
+    fewest = _fewest_changes(prepared, statuses, {path for path, _ in candidates}, target)
+    if fewest is None or fewest > MAX_CHANGES:
         return ()
     found, suggested, shapes, trials = [], [], set(), 0
-    for size in range(1, MAX_CHANGES + 1):
+    for size in range(fewest, MAX_CHANGES + 1):
+        if found:
+            break                           # only the smallest sets are suggested
         for combo in itertools.combinations(candidates, size):
             if len({path for path, _ in combo}) < size or any(set(s) <= set(combo) for s in found):
                 continue
@@ -74,21 +77,32 @@ def search(engine, prepared, case: dict, decision, settings) -> tuple:
     return _verified(engine, case, decision, suggested, target)
 
 
-def _reachable(prepared, statuses: dict, paths: set, target: str) -> bool:
-    """Whether any way the criteria reading the candidate facts could turn out gives the target outcome."""
+def _fewest_changes(prepared, statuses: dict, paths: set, target: str) -> int | None:
+    """A lower bound on the number of fact changes that can give the target outcome; None if none can.
+
+    Only criteria reading a candidate fact can change. Every way they could turn out is
+    tried; the fewest criteria that must change, divided by the most criteria one fact
+    is read by, bounds the number of changes from below.
+    """
     rule_set = prepared.rule_set
     derived = {d.name: d for d in rule_set.derived}
-    free = []
+    reads = {}
     for criterion in rule_set.criteria:
         conditions = [criterion.condition] + ([criterion.waived_when] if criterion.waived_when is not None else [])
-        reads = {p for cond in conditions for ref in refs_in(cond)
-                 for p, _ in _fact_paths(ref, derived, prepared.vocabulary)}
-        if reads & paths:
-            free.append(criterion.id)
+        reads[criterion.id] = {p for cond in conditions for ref in refs_in(cond)
+                               for p, _ in _fact_paths(ref, derived, prepared.vocabulary)} & paths
+    free = [cid for cid, read in reads.items() if read]
+    if not free:
+        return None
     if len(free) > 12:
-        return True
-    return any(outcome_from_statuses(rule_set, dict(statuses, **dict(zip(free, combo)))) == target
-               for combo in itertools.product(("met", "not_met"), repeat=len(free)))
+        return 1
+    per_fact = max(sum(1 for read in reads.values() if p in read) for p in paths)
+    flips = [sum(1 for cid, status in zip(free, combo) if statuses[cid] != status)
+             for combo in itertools.product(("met", "not_met"), repeat=len(free))
+             if outcome_from_statuses(rule_set, dict(statuses, **dict(zip(free, combo)))) == target]
+    if not flips:
+        return None
+    return max(1, -(-min(flips) // per_fact))
 
 
 def _verified(engine, case, decision, found, target) -> tuple:
