@@ -53,7 +53,7 @@ def view(engine, decision: Decision, case: dict) -> dict:
         "reference": decision.reference,
         "case_ref": decision.case_ref,
         "decided_on": long_date(decision.decided_on),
-        "council": _council(council),
+        "council": _council(council, decision.decision),
         "ombudsman": _ombudsman(national),
         "criteria": [_criterion(c, words) for c in decision.criteria],
         "missing": list(dict.fromkeys(_plain(mf.text) for mf in decision.missing_facts)),
@@ -73,11 +73,12 @@ def long_date(day: dt.date) -> str:
 
 # -- parts of the letter ----------------------------------------------------------------------
 
-def _council(content) -> dict:
+def _council(content, decision: str) -> dict:
     v = content.values
+    advice = [a for a in v["advice"] if decision in a.get("only_for", (decision,))]
     return {"name": v["council_name"], "team": v["team"], "address": content.contact("address") or [],
             "phone": content.contact("phone"), "email": content.contact("email"),
-            "website": content.contact("website"), "advice": v["advice"], "review": v["review"],
+            "website": content.contact("website"), "advice": advice, "review": v["review"],
             "complaints": v["complaints"]}
 
 
