@@ -221,8 +221,18 @@ class Builder:
                 effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
                 values={k: s["value"] for k, s in v["settings"].items()},
                 sources={k: s["source"] for k, s in v["settings"].items()},
-                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area")))
+                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
+                unconfirmed={k: self._unconfirmed_note(("versions", i, "settings", k), s)
+                             for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}))
         return out
+
+    def _unconfirmed_note(self, path: tuple, value: dict) -> str:
+        """What the council papers do not say about an unconfirmed setting: its note, which is required."""
+        if not value.get("note"):
+            self.problem(path + ("confidence",), "a setting marked 'confidence: unconfirmed' needs a note saying what "
+                         "the council papers do not say", "add e.g. note: the council papers do not say whether ...",
+                         code="E201")
+        return " ".join(str(value.get("note", "")).split())
 
     def variations(self, data: dict) -> list[m.Variation]:
         return [m.Variation(

@@ -149,6 +149,7 @@ class SettingsVersion(Dated):
     file: str
     span: Span | None = None
     area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
+    unconfirmed: dict = field(default_factory=dict)   # setting name -> what the council papers do not say
 
 
 
