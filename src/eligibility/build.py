@@ -91,7 +91,8 @@ class Builder:
         criteria = tuple(
             m.Criterion(c["id"], c["text"], c["citation"], self.condition(c["condition"], ("criteria", i, "condition")),
                         c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)),
-                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None)
+                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None,
+                        self._decision_of_the_council(c, ("criteria", i)))
             for i, c in enumerate(data["criteria"]))
         outcomes = tuple(self.outcome(o, ("outcomes", i), last=i == len(data["outcomes"]) - 1)
                          for i, o in enumerate(data["outcomes"]))
@@ -225,6 +226,17 @@ class Builder:
                 unconfirmed={k: self._unconfirmed_note(("versions", i, "settings", k), s)
                              for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}))
         return out
+
+    def _decision_of_the_council(self, c: dict, path: tuple) -> bool:
+        """A criterion about a recorded decision may test only whether something is recorded."""
+        if not c.get("decision_of_the_council"):
+            return False
+        if not all(isinstance(leaf, m.Compare) and leaf.op == "is_recorded"
+                   for leaf in m.leaves(self.condition(c["condition"], path + ("condition",)))):
+            self.problem(path + ("decision_of_the_council",), "a criterion marked decision_of_the_council may test "
+                         "only 'is_recorded: true' (whether the decision and its reasons are recorded)",
+                         "e.g. condition: {fact: rehab_referral.refusal_reasons, is_recorded: true}")
+        return True
 
     def _unconfirmed_note(self, path: tuple, value: dict) -> str:
         """What the council papers do not say about an unconfirmed setting: its note, which is required."""

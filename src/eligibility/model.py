@@ -176,6 +176,7 @@ class Criterion:
     confidence: str | None = None
     span: Span | None = None
     waived_when: object | None = None   # a rebuttable gate: when it is waived (reported as 'waived')
+    decision_of_the_council: bool = False   # tests a recorded decision: none recorded means none made (not met)
 
 
 @dataclass(frozen=True)
