@@ -92,7 +92,7 @@ class Builder:
             m.Criterion(c["id"], c["text"], c["citation"], self.condition(c["condition"], ("criteria", i, "condition")),
                         c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)),
                         self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None,
-                        self._decision_of_the_council(c, ("criteria", i)))
+                        self._not_met_when_not_recorded(c, ("criteria", i)))
             for i, c in enumerate(data["criteria"]))
         outcomes = tuple(self.outcome(o, ("outcomes", i), last=i == len(data["outcomes"]) - 1)
                          for i, o in enumerate(data["outcomes"]))
@@ -227,16 +227,17 @@ class Builder:
                              for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}))
         return out
 
-    def _decision_of_the_council(self, c: dict, path: tuple) -> bool:
-        """A criterion about a recorded decision may test only whether something is recorded."""
-        if not c.get("decision_of_the_council"):
-            return False
-        if not all(isinstance(leaf, m.Compare) and leaf.op == "is_recorded"
-                   for leaf in m.leaves(self.condition(c["condition"], path + ("condition",)))):
-            self.problem(path + ("decision_of_the_council",), "a criterion marked decision_of_the_council may test "
-                         "only 'is_recorded: true' (whether the decision and its reasons are recorded)",
-                         "e.g. condition: {fact: rehab_referral.refusal_reasons, is_recorded: true}")
-        return True
+    def _not_met_when_not_recorded(self, c: dict, path: tuple) -> str | None:
+        """The fact that records an act (a refusal, a request): it must be one the condition reads."""
+        fact = c.get("not_met_when_not_recorded")
+        if fact is None:
+            return None
+        read = {leaf.subject.name for leaf in m.leaves(self.condition(c["condition"], path + ("condition",)))
+                if isinstance(leaf, m.Compare) and leaf.subject.kind == "fact"}
+        if fact not in read:
+            self.problem(path + ("not_met_when_not_recorded",), f"'{fact}' is not a fact this criterion's condition "
+                         "reads", f"name one of: {', '.join(sorted(read)) or 'no facts are read'}")
+        return fact
 
     def _unconfirmed_note(self, path: tuple, value: dict) -> str:
         """What the council papers do not say about an unconfirmed setting: its note, which is required."""

@@ -84,8 +84,8 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
     statuses = _statuses(prepared, fired)
     evaluated = {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
                  for c in prepared.compiled.criteria}
-    results = tuple(_as_recorded_decision(c.criterion, _with_waiver(evaluated[c.criterion.id],
-                                                                     evaluated.get(m.WAIVER_PREFIX + c.criterion.id)))
+    results = tuple(_unrecorded_act(c.criterion, _with_waiver(evaluated[c.criterion.id],
+                                                              evaluated.get(m.WAIVER_PREFIX + c.criterion.id)), lookup)
                     for c in prepared.compiled.criteria if c.waiver_of is None)
     outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
     missing = (_missing([r for r in results if r.id in prepared.decisive], prepared.vocabulary)
@@ -174,16 +174,17 @@ def _with_waiver(gate: CriterionResult, waiver: CriterionResult | None) -> Crite
     return dataclasses.replace(gate, explanation=LazyText(lambda: f"{gate.reason}; no waiver is recorded"))
 
 
-def _as_recorded_decision(criterion: m.Criterion, result: CriterionResult) -> CriterionResult:
-    """A criterion about a decision of the council (such as a refusal with reasons) is not met when none is recorded.
+def _unrecorded_act(criterion: m.Criterion, result: CriterionResult, lookup: Lookup) -> CriterionResult:
+    """A criterion about a recorded act (a refusal with reasons, a request) is not met when none is recorded.
 
-    Like a waiver, such a decision is not a fact about the person: when none is recorded
-    there is none, so nothing is missing.
+    Like a waiver, such an act is not a fact about the person that may simply be missing:
+    when none is recorded there was none, so nothing is asked for.
     """
-    if not criterion.decision_of_the_council or result.status != "unknown":
+    fact = criterion.not_met_when_not_recorded
+    if fact is None or result.status != "unknown" or lookup.value(m.Ref("fact", fact)) is not None:
         return result
     return dataclasses.replace(result, status="not_met", needed=(),
-                               explanation=LazyText(lambda: f"{result.reason}; no such decision is recorded"))
+                               explanation=LazyText(lambda: f"{result.reason}; none is recorded, so there was none"))
 
 
 def _outcome(rs: m.RuleSet, statuses: dict):

@@ -176,7 +176,7 @@ class Criterion:
     confidence: str | None = None
     span: Span | None = None
     waived_when: object | None = None   # a rebuttable gate: when it is waived (reported as 'waived')
-    decision_of_the_council: bool = False   # tests a recorded decision: none recorded means none made (not met)
+    not_met_when_not_recorded: str | None = None   # a fact recording an act: not recorded means none (not met)
 
 
 @dataclass(frozen=True)
