@@ -47,7 +47,7 @@ class Prepared:
         self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
-        self.settings_behind = unconfirmed.settings_behind(self.rule_set)
+        self.settings_behind = unconfirmed.SettingsBehind(self.rule_set)
         durable_engine.register(compiled)
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
@@ -91,8 +91,6 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
     missing = (_missing([r for r in results if r.id in prepared.decisive], prepared.vocabulary)
                if outcome == "insufficient_information" else ())
     outputs = (tuple(rule.outputs) if rule is not None else ()) + tuple(rs.outputs)
-    notes = unconfirmed.notes_for(prepared.settings_behind, settings)
-    shown = {("criterion", r.id) for r in results} | {("output", o.name) for o in outputs}
     return Decision(
         outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
         case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
@@ -100,7 +98,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
         outputs=tuple((o.name, o.text, o.fixed if o.ref is None else record_value(lookup.value(o.ref))) for o in outputs),
         variations=variations,
-        unconfirmed=tuple((kind, name, text) for (kind, name), text in sorted(notes.items()) if (kind, name) in shown),
+        unconfirmed=prepared.settings_behind.notes([r.id for r in results], outputs, settings),
         engine=durable_engine.ENGINE_NAME)
 
 

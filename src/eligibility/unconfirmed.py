@@ -14,38 +14,36 @@ from .scope import derivation_refs, refs_in
 PREFIX = "unconfirmed: "
 
 
-def settings_behind(rs: m.RuleSet) -> dict:
-    """For each criterion id and output name, the settings it reads, directly or through derived values."""
-    derived = {d.name: d for d in rs.derived}
-    memo: dict = {}
+class SettingsBehind:
+    """The settings each criterion and output of one rule set reads, directly or through derived values."""
 
-    def through(refs, seen=()) -> frozenset:
+    def __init__(self, rs: m.RuleSet):
+        self._derived = {d.name: d for d in rs.derived}
+        self._memo: dict = {}
+        self._criteria = {c.id: self._through(refs_in(c.condition)
+                                              + (refs_in(c.waived_when) if c.waived_when is not None else []))
+                          for c in rs.criteria}
+
+    def _through(self, refs, seen=()) -> frozenset:
         out = set()
         for ref in refs:
             if ref.kind == "setting":
                 out.add(ref.name)
-            elif ref.kind == "derived" and ref.name in derived and ref.name not in seen:
-                if ref.name not in memo:
-                    memo[ref.name] = through(derivation_refs(derived[ref.name]), seen + (ref.name,))
-                out |= memo[ref.name]
+            elif ref.kind == "derived" and ref.name in self._derived and ref.name not in seen:
+                if ref.name not in self._memo:
+                    self._memo[ref.name] = self._through(derivation_refs(self._derived[ref.name]), seen + (ref.name,))
+                out |= self._memo[ref.name]
         return frozenset(out)
 
-    behind = {}
-    for c in rs.criteria:
-        refs = refs_in(c.condition) + (refs_in(c.waived_when) if c.waived_when is not None else [])
-        behind[("criterion", c.id)] = through(refs)
-    for o in list(rs.outputs) + [o for rule in rs.outcomes for o in rule.outputs]:
-        behind[("output", o.name)] = through([o.ref] if o.ref is not None else [])
-    return {key: names for key, names in behind.items() if names}
-
-
-def notes_for(behind: dict, settings: m.SettingsVersion | None) -> dict:
-    """(kind, name) -> "unconfirmed: ..." for each criterion and output resting on an unconfirmed setting."""
-    if settings is None or not settings.unconfirmed:
-        return {}
-    out = {}
-    for key, names in behind.items():
-        notes = [settings.unconfirmed[n] for n in sorted(names) if n in settings.unconfirmed]
-        if notes:
-            out[key] = PREFIX + "; ".join(dict.fromkeys(notes))
-    return out
+    def notes(self, criteria_ids, outputs, settings: m.SettingsVersion | None) -> tuple:
+        """((kind, name, "unconfirmed: ..."), ...) for the criteria and outputs resting on an unconfirmed setting."""
+        if settings is None or not settings.unconfirmed:
+            return ()
+        found = [("criterion", cid, self._criteria.get(cid, frozenset())) for cid in criteria_ids]
+        found += [("output", o.name, self._through([o.ref] if o.ref is not None else [])) for o in outputs]
+        out = []
+        for kind, name, names in found:
+            notes = [settings.unconfirmed[n] for n in sorted(names) if n in settings.unconfirmed]
+            if notes:
+                out.append((kind, name, PREFIX + "; ".join(dict.fromkeys(notes))))
+        return tuple(out)
