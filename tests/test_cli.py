@@ -44,7 +44,7 @@ def test_json_output_is_stable_and_complete():
     assert first.exit_code == 0 and first.stdout == second.stdout
     results = json.loads(first.stdout)
     assert [r["decision"]["outcome"] for r in results] == ["eligible", "not_eligible"]
-    assert results[0]["decision"]["rule_set"]["sha256"] and results[0]["decision"]["rule_set"]["version"] == "2015.2"
+    assert results[0]["decision"]["rule_set"]["sha256"] and results[0]["decision"]["rule_set"]["version"] == "2015.3"
     assert first.stdout == json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
