@@ -80,7 +80,7 @@ def test_a_date_before_any_rules_gives_no_rules_in_force():
     result = run("check", ELIGIBLE, "--on", "2014-06-01")
     assert result.exit_code == 1
     assert "error[C405]: no rules for 'adult-eligibility' are in force for rutland on 2014-06-01" in result.stderr
-    assert "rules in force: from 2015-04-01 (version 2015.2)" in result.stderr
+    assert "rules in force: from 2015-04-01 (version 2015.3)" in result.stderr
     assert result.stdout == ""
 
 

@@ -172,14 +172,19 @@ def _with_waiver(gate: CriterionResult, waiver: CriterionResult | None) -> Crite
     return dataclasses.replace(gate, explanation=LazyText(lambda: f"{gate.reason}; no waiver is recorded"))
 
 
+def act_not_recorded(criterion: m.Criterion, lookup: Lookup) -> bool:
+    """True when the criterion names a fact recording an act (not_met_when_not_recorded) and it is not recorded."""
+    fact = criterion.not_met_when_not_recorded
+    return fact is not None and lookup.value(m.Ref("fact", fact)) is None
+
+
 def _unrecorded_act(criterion: m.Criterion, result: CriterionResult, lookup: Lookup) -> CriterionResult:
     """A criterion about a recorded act (a refusal with reasons, a request) is not met when none is recorded.
 
     Like a waiver, such an act is not a fact about the person that may simply be missing:
     when none is recorded there was none, so nothing is asked for.
     """
-    fact = criterion.not_met_when_not_recorded
-    if fact is None or result.status != "unknown" or lookup.value(m.Ref("fact", fact)) is not None:
+    if result.status != "unknown" or not act_not_recorded(criterion, lookup):
         return result
     return dataclasses.replace(result, status="not_met", needed=(),
                                explanation=LazyText(lambda: f"{result.reason}; none is recorded, so there was none"))
