@@ -46,8 +46,8 @@ def main(argv=None) -> int:
     for name, case in cases:
         decision = engine.decide(case)
         rule_set = engine.rule_set_for(decision.decision, decision.authority, decision.decided_on)
-        target = what_would_change.favourable_outcome(rule_set)
-        if target is None or decision.outcome == target:
+        target = what_would_change.favourable_outcomes(rule_set)
+        if not target or decision.outcome in target:
             continue
         engine.decide(case, suggest_changes=True)             # warm-up
         with_search, without = [], []

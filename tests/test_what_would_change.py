@@ -8,7 +8,7 @@ import pytest
 
 from conftest import EXAMPLES
 from eligibility.cases import read_case
-from eligibility.what_would_change import favourable_outcome
+from eligibility.what_would_change import favourable_outcomes
 
 CASES = sorted(EXAMPLES.glob("*.yaml"))
 
@@ -30,14 +30,14 @@ def _changed(case, change_set):
 
 
 def _favourable(engine, d):
-    return favourable_outcome(engine.rule_set_for(d.decision, d.authority, d.decided_on))
+    return favourable_outcomes(engine.rule_set_for(d.decision, d.authority, d.decided_on))
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.stem)
 def test_every_negative_example_says_what_would_change_it(engine, path):
     _, d = _decide(engine, path)
     target = _favourable(engine, d)
-    if target is None or d.outcome == target or d.outcome == "insufficient_information":
+    if not target or d.outcome in target or d.outcome == "insufficient_information":
         return
     assert d.what_would_change, f"{path.stem}: {d.outcome} with nothing that would change it"
 
@@ -47,7 +47,7 @@ def test_each_suggestion_gives_the_favourable_outcome_when_decided_again(engine,
     case, d = _decide(engine, path)
     for change_set in d.what_would_change:
         again = engine.decide(_changed(case, change_set))
-        assert again.outcome == change_set.outcome == _favourable(engine, d)
+        assert again.outcome == change_set.outcome and again.outcome in _favourable(engine, d)
         assert all(c.before != c.after for c in change_set.changes)
 
 

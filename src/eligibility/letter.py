@@ -42,13 +42,13 @@ def view(engine, decision: Decision, case: dict) -> dict:
     rule_set = engine.rule_set_for(decision.decision, decision.authority, decision.decided_on)
     words = _Words(engine.corpus.vocabulary, rule_set)
     facts = case.get("facts") or {}
-    favourable = next((o.outcome for o in rule_set.outcomes if o.favourable), None)
+    favourable = sorted(o.outcome for o in rule_set.outcomes if o.favourable)
     out = {
         "decision": decision.decision,
         "outcome": decision.outcome,
         "outcome_reason": _plain(decision.outcome_reason),
         "favourable": favourable,
-        "is_favourable": decision.outcome == favourable,
+        "is_favourable": decision.outcome in favourable,
         "is_eligibility": decision.decision in ELIGIBILITY_DECISIONS,
         "reference": decision.reference,
         "case_ref": decision.case_ref,

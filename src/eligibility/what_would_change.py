@@ -1,6 +1,6 @@
 """What would change the outcome: the smallest sets of fact changes that give the favourable outcome.
 
-For a decision whose outcome is not the one the rule set marks ``favourable`` (not
+For a decision whose outcome is not one the rule set marks ``favourable`` (not
 eligible, not approved, no assessment owed, or insufficient information), this module
 searches over the rules' own structure:
 
@@ -28,9 +28,8 @@ import copy
 import datetime as dt
 import itertools
 
-from . import logic
 from . import model as m
-from .decide import engine_input, outcome_from_statuses
+from .decide import outcome_from_statuses, reference_outcome
 from .decision import FactChange, WhatWouldChange
 from .diagnostics import CaseError, EvaluationError
 from .scope import derivation_refs, refs_in
@@ -41,19 +40,20 @@ MAX_TRIALS = 1500        # reference evaluations per decision, the bound on the 
 RECORDED = "recorded"    # the value tried for a text fact that only needs to be recorded
 
 
-def favourable_outcome(rule_set: m.RuleSet) -> str | None:
-    return next((o.outcome for o in rule_set.outcomes if o.favourable), None)
+def favourable_outcomes(rule_set: m.RuleSet) -> frozenset:
+    """The outcomes the person hopes for (for example approved, and approved because urgent)."""
+    return frozenset(o.outcome for o in rule_set.outcomes if o.favourable)
 
 
 def search(engine, prepared, case: dict, decision, settings) -> tuple:
     """The verified change sets for a decision (empty when its outcome is favourable or none exists)."""
     rule_set = prepared.rule_set
-    target = favourable_outcome(rule_set)
-    if target is None or decision.outcome == target:
+    target = favourable_outcomes(rule_set)
+    if not target or decision.outcome in target:
         return ()
     facts = case.get("facts") or {}
     statuses = {c.id: c.status for c in decision.criteria}
-    candidates = _candidates(prepared, facts, statuses, decision.decided_on)
+    candidates = _candidates(prepared, facts, statuses, decision.decided_on, settings.values if settings else {})
     fewest = _fewest_changes(prepared, statuses, {path for path, _ in candidates}, target)
     if fewest is None or fewest > MAX_CHANGES:
         return ()
@@ -67,7 +67,7 @@ def search(engine, prepared, case: dict, decision, settings) -> tuple:
             trials += 1
             if trials > MAX_TRIALS:
                 return _verified(engine, case, decision, suggested, target)
-            if _reference_outcome(prepared, _apply(facts, combo), decision, settings) != target:
+            if _reference_outcome(prepared, _apply(facts, combo), decision, settings) not in target:
                 continue
             found.append(combo)             # blocks its supersets even when it is not suggested again
             shape = tuple(sorted(_group(prepared, path) for path, _ in combo))
@@ -77,7 +77,7 @@ def search(engine, prepared, case: dict, decision, settings) -> tuple:
     return _verified(engine, case, decision, suggested, target)
 
 
-def _fewest_changes(prepared, statuses: dict, paths: set, target: str) -> int | None:
+def _fewest_changes(prepared, statuses: dict, paths: set, target: frozenset) -> int | None:
     """A lower bound on the number of fact changes that can give the target outcome; None if none can.
 
     Only criteria reading a candidate fact can change. Every way they could turn out is
@@ -99,7 +99,7 @@ def _fewest_changes(prepared, statuses: dict, paths: set, target: str) -> int | 
     per_fact = max(sum(1 for read in reads.values() if p in read) for p in paths)
     flips = [sum(1 for cid, status in zip(free, combo) if statuses[cid] != status)
              for combo in itertools.product(("met", "not_met"), repeat=len(free))
-             if outcome_from_statuses(rule_set, dict(statuses, **dict(zip(free, combo)))) == target]
+             if outcome_from_statuses(rule_set, dict(statuses, **dict(zip(free, combo)))) in target]
     if not flips:
         return None
     return max(1, -(-min(flips) // per_fact))
@@ -121,7 +121,7 @@ def _verified(engine, case, decision, found, target) -> tuple:
             continue                        # a change the case fields do not allow is never suggested
         except EvaluationError:
             continue                        # no verified answer for this change: it is not suggested
-        if again.outcome != target:
+        if again.outcome not in target:
             continue
         out.append(WhatWouldChange(tuple(FactChange(p, _get(facts, p), _plain(v)) for p, v in combo), again.outcome))
         if len(out) == MAX_SETS:
@@ -131,7 +131,7 @@ def _verified(engine, case, decision, found, target) -> tuple:
 
 # -- the candidates --------------------------------------------------------------------------
 
-def _candidates(prepared, facts: dict, statuses: dict, on: dt.date) -> list:
+def _candidates(prepared, facts: dict, statuses: dict, on: dt.date, setting_values: dict) -> list:
     """(fact path, new value) pairs, in rule order, for the facts read by criteria not met."""
     rule_set, vocabulary = prepared.rule_set, prepared.vocabulary
     derived = {d.name: d for d in rule_set.derived}
@@ -146,7 +146,8 @@ def _candidates(prepared, facts: dict, statuses: dict, on: dt.date) -> list:
     for compare in compares:
         for ref in [r for r in (compare.subject, compare.operand) if isinstance(r, m.Ref)]:
             for path, counted in _fact_paths(ref, derived, vocabulary):
-                for value in _values_for(vocabulary.fields[path], _get(facts, path), compare, counted, on, facts):
+                for value in _values_for(vocabulary.fields[path], _get(facts, path), compare, counted, on, facts,
+                                         setting_values):
                     if (path, value) not in out:
                         out.append((path, value))
     return [(p, v) for p, v in out if vocabulary.fields[p].never_suggest is None]
@@ -175,7 +176,8 @@ def _fact_paths(ref: m.Ref, derived: dict, vocabulary) -> list:
     return [p for r in derivation_refs(d) for p in _fact_paths(r, derived, vocabulary)]
 
 
-def _values_for(field: m.FieldDef, current, compare: m.Compare, counted, on: dt.date, facts: dict) -> list:
+def _values_for(field: m.FieldDef, current, compare: m.Compare, counted, on: dt.date, facts: dict,
+                setting_values: dict) -> list:
     if field.type == "boolean":
         return [not current] if current is not None else [True, False]
     if field.type == "choice":
@@ -187,7 +189,7 @@ def _values_for(field: m.FieldDef, current, compare: m.Compare, counted, on: dt.
         extra = next((v for v in (counted or field.values) if v not in have), None)
         return ([] if current is not None else [()]) + ([have + (extra,)] if extra is not None else [])
     if field.type == "integer":
-        return [v for v in _integer_targets(compare, field) if v != current]
+        return [v for v in _integer_targets(compare, field, setting_values) if v != current]
     if field.type == "date":
         return [v for v in _date_targets(compare, on, facts) if v != current]
     if field.type == "text":
@@ -195,8 +197,11 @@ def _values_for(field: m.FieldDef, current, compare: m.Compare, counted, on: dt.
     return []
 
 
-def _integer_targets(compare: m.Compare, field: m.FieldDef) -> list:
+def _integer_targets(compare: m.Compare, field: m.FieldDef, setting_values: dict) -> list:
+    """The values either side of the threshold a comparison names (a number, or the council's setting)."""
     n = compare.operand
+    if isinstance(n, m.Ref) and n.kind == "setting":
+        n = setting_values.get(n.name)
     if not isinstance(n, int) or isinstance(n, bool):
         return []
     step = {"at_least": [n], "more_than": [n + 1], "at_most": [n], "less_than": [n - 1], "is": [n],
@@ -223,22 +228,11 @@ def _date_targets(compare: m.Compare, on: dt.date, facts: dict) -> list:
 # -- trying a set of changes -------------------------------------------------------------------
 
 def _reference_outcome(prepared, facts: dict, decision, settings) -> str:
-    """The outcome the three-valued reference evaluation gives (a guide only; the engine verifies)."""
+    """The outcome the reference evaluation gives (a guide only; the engine verifies every suggestion)."""
     try:
-        _, _, engine_facts = engine_input(prepared, facts, decision.authority, decision.decided_on, settings)
+        return reference_outcome(prepared, facts, decision.authority, decision.decided_on, settings)
     except (ValueError, TypeError, KeyError):
         return ""
-    words = {True: "met", False: "not_met", None: "unknown"}
-    raw = {c.criterion.id: words[logic.evaluate(c.condition, fact)]
-           for c, fact in zip(prepared.compiled.criteria, engine_facts)}
-    statuses = {}
-    for c in prepared.compiled.criteria:
-        if c.waiver_of is not None:
-            continue
-        status = raw[c.criterion.id]
-        waiver = raw.get(m.WAIVER_PREFIX + c.criterion.id)
-        statuses[c.criterion.id] = "waived" if status != "met" and waiver == "met" else status
-    return outcome_from_statuses(prepared.rule_set, statuses)
 
 
 def _group(prepared, path: str) -> str:
