@@ -195,3 +195,15 @@ def test_letter_content_in_the_wrong_folder_is_refused(tmp_path):
     path.write_text(path.read_text().replace("authority: rutland", "authority: leicester"))
     problems = eligibility.check_rules(root)
     assert [(d.code, d.span.line) for d in problems] == [("E303", 5)]
+
+
+def test_a_refused_placement_gets_a_notice_with_the_reasons_and_how_to_challenge(engine):
+    case, _ = read_case(EXAMPLES / "leicestershire-rehab-placement-approval-further-work.yaml")
+    case["facts"]["rehab_referral"]["refusal_reasons"] = "Two placements in the last year ended early."
+    d = engine.decide(case, suggest_changes=True)
+    assert d.outcome == "not_approved" and d.what_would_change == ()   # a refusal is not undone by changing facts
+    text = _visible_text(letter.write(engine, d, case).decode("utf-8"))
+    assert "The placement is not approved. This is our final decision on this referral." in text
+    assert "Two placements in the last year ended early." in text
+    assert "Local Government and Social Care Ombudsman" in text
+    assert "What could lead to a different decision" not in text
