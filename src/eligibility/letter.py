@@ -56,7 +56,7 @@ def view(engine, decision: Decision, case: dict) -> dict:
         "council": _council(council, decision.decision),
         "ombudsman": _ombudsman(national),
         "criteria": [_criterion(c, words) for c in decision.criteria],
-        "missing": list(dict.fromkeys(_plain(mf.text) for mf in decision.missing_facts)),
+        "missing": list(dict.fromkeys(_missing_text(mf, words) for mf in decision.missing_facts)),
         "disregarded": [_plain(text) for _, text, _ in decision.disregarded],
         "outputs": [{"label": _plain(text), "value": words.show(value)} for name, text, value in decision.outputs
                     if value is not None and name != "determined_by"],
@@ -89,6 +89,17 @@ def _ombudsman(content) -> dict:
             o[key] = None
     o["address"] = [line for line in o["address"] if line.strip().lower() != letter_content.TO_CONFIRM]
     return o
+
+
+def _missing_text(missing, words) -> str:
+    """A missing fact as something to find out: 'Whether ...' for a yes/no or an outcome."""
+    field = words.vocabulary.fields.get(missing.fact.split("[")[0])
+    text = _label(missing.text)
+    if field is not None and words.count_of(field.path) is not None:
+        return f"Whether you can achieve this outcome: {text}"
+    if field is not None and field.type == "boolean":
+        return f"Whether {text[0].lower()}{text[1:]}"
+    return text
 
 
 def _criterion(result, words) -> dict:
