@@ -36,7 +36,7 @@ from .scope import derivation_refs, refs_in
 
 MAX_CHANGES = 3          # the largest set of changes suggested
 MAX_SETS = 4             # the most suggestions kept for one decision
-MAX_TRIALS = 1500        # reference evaluations per decision, the bound on the search
+MAX_TRIALS = 1000        # reference evaluations per decision, the bound on the search
 RECORDED = "recorded"    # the value tried for a text fact that only needs to be recorded
 
 
