@@ -106,3 +106,13 @@ def test_the_record_lists_changes_as_fact_from_to(engine):
 def test_without_suggest_changes_the_record_has_none(engine):
     case, _ = read_case(EXAMPLES / "rutland-not-eligible.yaml")
     assert engine.decide(case).what_would_change == ()          # off by default: bulk callers do not pay for it
+
+
+def test_a_waived_gate_counts_as_passed_when_looking_for_the_smallest_change(engine):
+    case, _ = read_case(EXAMPLES / "leicestershire-rehab-placement-approval-further-work.yaml")
+    case["facts"]["rehab_referral"]["waivers"] = {"stability": "Stable on a prescribed regime, confirmed by the GP."}
+    case["facts"]["rehab_referral"]["engaged_with_community_treatment"] = False
+    d = engine.decide(case, suggest_changes=True)
+    assert d.outcome == "further_work_needed"
+    assert [w.to_dict() for w in d.what_would_change] == [{"changes": [
+        {"fact": "rehab_referral.engaged_with_community_treatment", "from": False, "to": True}], "outcome": "approved"}]

@@ -97,7 +97,8 @@ def _fewest_changes(prepared, statuses: dict, paths: set, target: frozenset) -> 
     if len(free) > 12:
         return 1
     per_fact = max(sum(1 for read in reads.values() if p in read) for p in paths)
-    flips = [sum(1 for cid, status in zip(free, combo) if statuses[cid] != status)
+    now = {cid: "met" if status == "waived" else status for cid, status in statuses.items()}
+    flips = [sum(1 for cid, status in zip(free, combo) if now[cid] != status)
              for combo in itertools.product(("met", "not_met"), repeat=len(free))
              if outcome_from_statuses(rule_set, dict(statuses, **dict(zip(free, combo)))) in target]
     if not flips:
