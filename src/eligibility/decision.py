@@ -112,6 +112,7 @@ class Decision:
     outputs: tuple                  # ((name, text, value), ...)
     engine: str
     variations: tuple = ()          # declared variations of this authority in force for this decision
+    left_out: tuple = ()            # LeftOut items: dated after the decision date, so not used
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
@@ -133,6 +134,7 @@ class Decision:
             "outputs": {name: {"text": text, "value": value} for name, text, value in self.outputs},
             "engine": self.engine,
             "variations": [v.to_dict() for v in self.variations],
+            "left_out": [item.to_dict() for item in self.left_out],
         }
 
     def to_json(self) -> str:
