@@ -6,8 +6,12 @@ import copy
 import datetime as dt
 import json
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from eligibility import render
 from eligibility.as_at import as_at, dated_lists
+from strategies import dates_around, facts_for
 
 D = dt.date
 
@@ -78,3 +82,38 @@ def test_nothing_left_out_gives_the_same_facts_object():
     facts = {"detentions": [{"started_on": "2019-01-01"}]}
     view, left_out = as_at(facts, (("detentions", "started_on"),), D(2020, 1, 1))
     assert view is facts and left_out == ()
+
+
+# The lists that are dated, and by which field, written out here independently of the code.
+DATED = {("placements",): "started_on", ("detentions",): "started_on",
+         ("care_plan", "reviews"): "reviewed_on", ("care_plan", "direct_payment_reviews"): "reviewed_on"}
+
+
+def _without_later_items(facts, on):
+    """The facts with every dated item after 'on' removed by hand, and the removed items' names."""
+    facts, removed = copy.deepcopy(facts), []
+    for path, field in DATED.items():
+        holder = facts
+        for part in path[:-1]:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or not isinstance(holder.get(path[-1]), list):
+            continue
+        items = holder[path[-1]]
+        removed += [f"{'.'.join(path)}[{i}]" for i, item in enumerate(items)
+                    if item.get(field) is not None and D.fromisoformat(item[field]) > on]
+        holder[path[-1]] = [item for item in items if item.get(field) is None or D.fromisoformat(item[field]) <= on]
+    return facts, removed
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_a_decision_as_at_a_date_is_the_decision_without_the_later_items(engine, data):
+    on = data.draw(st.dates(D(2016, 1, 1), D(2024, 12, 31)))
+    decision_kind = data.draw(st.sampled_from(["responsible-authority", "care-plan-review-schedule"]))
+    facts = data.draw(facts_for(engine.corpus.vocabulary, dates_around(on, spread=2)))
+    earlier, removed = _without_later_items(facts, on)
+    full = engine.decide({"facts": facts}, decision=decision_kind, authority="leicester", on=on)
+    trimmed = engine.decide({"facts": earlier}, decision=decision_kind, authority="leicester", on=on)
+    assert [item.item for item in full.left_out] == removed
+    assert trimmed.left_out == ()
+    assert dict(full.to_dict(), left_out=[]) == trimmed.to_dict()
