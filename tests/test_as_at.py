@@ -45,7 +45,7 @@ def test_the_record_lists_what_was_left_out_in_json_and_text(engine):
     assert derived["qualifying_detentions"] == 1          # the later detention is not counted
     assert derived["residence_before_latest_qualifying_detention"] == "Worcestershire"
     text = render.decision_text(decision)
-    assert "Left out (dated after 2015-09-13, so not known as at the decision date):" in text
+    assert "Left out (dated after the decision date, 2015-09-13, so not used):" in text
     assert "  - detentions[1]: started_on 2015-09-14" in text
 
 

@@ -5,8 +5,10 @@ disputes, for example, are often about a past date, decided from today's full re
 Each list field of the case vocabulary that declares ``dated_by`` (the item's own date,
 such as a detention's ``started_on``) is filtered before anything is derived from it, so
 counts, first, last and the start of a run all see the list as it stood on the date.
-Every item left out is named in the decision record. An item whose date is not recorded
-is kept: whether it came after the date is not known.
+Every item left out is named in the decision record, by its position in the case as
+given. An item whose date is not recorded is kept: whether it came after the date is not
+known. Lists are written oldest first, so the items left out are the last ones and the
+positions of the items kept are unchanged.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ def decision_text(d: Decision, source: str | None = None) -> str:
             lines.append(_wrap(f"- {derived.text}: {_output_value(item['value'])} ({derived.how})", "  ", "    "))
     if d.left_out:
         lines.append("")
-        lines.append(f"Left out (dated after {d.decided_on.isoformat()}, so not known as at the decision date):")
+        lines.append(f"Left out (dated after the decision date, {d.decided_on.isoformat()}, so not used):")
         for item in d.left_out:
             lines.append(_wrap(f"- {item.sentence()}", "  ", "    "))
     if d.missing_facts:
