@@ -117,6 +117,7 @@ class Decision:
     engine: str
     variations: tuple = ()          # declared variations of this authority in force for this decision
     unconfirmed: tuple = ()         # ((criterion|output, name, "unconfirmed: ..."), ...) resting on unconfirmed settings
+    left_out: tuple = ()            # LeftOut items: dated after the decision date, so not used
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
@@ -143,6 +144,7 @@ class Decision:
                         for name, text, value in self.outputs},
             "engine": self.engine,
             "variations": [v.to_dict() for v in self.variations],
+            "left_out": [item.to_dict() for item in self.left_out],
         }
 
     def _with_note(self, item: dict, kind: str, name: str) -> dict:
