@@ -58,6 +58,9 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for derived in d.derived:
             item = derived.to_dict()
             lines.append(_wrap(f"- {derived.text}: {_output_value(item['value'])} ({derived.how})", "  ", "    "))
+            note = d.unconfirmed_note("derived", derived.name)
+            if note:
+                lines.append(_wrap(note, "    "))
     if d.missing_facts:
         lines.append("")
         lines.append("Missing information (record these facts to decide the case):")
