@@ -47,7 +47,6 @@ class Prepared:
         self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
-        durable_engine.register(compiled)
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
         """One fact per criterion, holding only the values that criterion reads."""
@@ -75,14 +74,18 @@ def _derivation_settings(rs: m.RuleSet) -> set:
 
 def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings: m.SettingsVersion | None,
            case_ref: str | None, fact_order=None, variations=()) -> Decision:
+    """Decide one checked case with a prepared rule set.
+
+    ``fact_order`` permutes the engine facts; tests use it to show that the order in
+    which facts reach the engine cannot change a result.
+    """
     rs = prepared.rule_set
-    lookup, derived, engine_facts = engine_input(prepared, facts, authority, on, settings)
+    lookup, derived = derived_values(prepared, facts, authority, on, settings)
+    engine_facts = prepared.engine_facts(lookup)
     if fact_order is not None:
         engine_facts = [engine_facts[i] for i in fact_order]
     fired = durable_engine.run(prepared.compiled, engine_facts)
-    statuses = _statuses(prepared, fired)
-    evaluated = {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
-                 for c in prepared.compiled.criteria}
+    evaluated = checked_results(prepared, fired, lookup)
     results = tuple(_with_waiver(evaluated[c.criterion.id], evaluated.get(m.WAIVER_PREFIX + c.criterion.id))
                     for c in prepared.compiled.criteria if c.waiver_of is None)
     outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
@@ -99,11 +102,28 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         engine=durable_engine.ENGINE_NAME)
 
 
-def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
-    """Derived values and the engine facts for one case (the same input for the engine and the reference)."""
+def derived_values(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
+    """The values the rules read (a Lookup) and every derived value, computed in Python."""
     lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, settings.values if settings else {}, on, authority)
     derived = derive_all(prepared.rule_set, prepared.compiled.derivations, lookup, prepared.compiled.joins)
+    return lookup, derived
+
+
+def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
+    """Derived values and the engine facts for one case (the same input for the engine and the reference)."""
+    lookup, derived = derived_values(prepared, facts, authority, on, settings)
     return lookup, derived, prepared.engine_facts(lookup)
+
+
+def checked_results(prepared: Prepared, fired, lookup: Lookup) -> dict:
+    """criterion id -> CriterionResult, after checking every result the engine gave.
+
+    Raises EvaluationError unless each criterion has exactly one result and that result
+    follows, in the three-valued logic, from the very fact the engine bound.
+    """
+    statuses = _statuses(prepared, fired)
+    return {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
+            for c in prepared.compiled.criteria}
 
 
 def _used_name(ref: m.Ref) -> str:
