@@ -27,7 +27,7 @@ from .decide import Prepared, decide
 from .durable_engine import EngineLimitError
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
-from .loader import bundled_rules_dir, read_corpus
+from .loader import bundled_rules_dir, read_corpus_cached
 from .scope import AUTHORITIES, Scope
 
 
@@ -36,8 +36,12 @@ def load(path: str | os.PathLike | None = None) -> "Engine":
 
     Raises RuleFileError with every problem found if any rule file is invalid.
     """
-    root = Path(path) if path is not None else bundled_rules_dir()
-    return Engine(read_corpus(root.resolve()), root.resolve())
+    root = (Path(path) if path is not None else bundled_rules_dir()).resolve()
+    corpus, store = read_corpus_cached(root)
+    engine = Engine(corpus, root, register=store is not None)
+    if store is not None:
+        store()
+    return engine
 
 
 def check_rules(path: str | os.PathLike | None = None) -> list[Diagnostic]:

@@ -18,6 +18,7 @@ How it is used, and why (see the durable-rules notes shipped with the project):
 from __future__ import annotations
 
 import copy
+import os
 import threading
 import uuid
 import warnings
@@ -32,6 +33,17 @@ ENGINE_NAME = "durable-rules 2.0.28"
 # durable-rules 2.0.28 calls datetime.utcfromtimestamp for every action, deprecated from
 # Python 3.12; the warning is about the library, not the decision, so it is silenced here only.
 warnings.filterwarnings("ignore", message=r".*utcfromtimestamp.*", category=DeprecationWarning)
+
+
+def engine_fingerprint() -> str:
+    """The engine's version and build, as the rules cache keys it: a different engine may refuse other rules."""
+    parts = [ENGINE_NAME]
+    for module in (_durable, _durable.durable_rules_engine):
+        path = getattr(module, "__file__", None)
+        if path:
+            st = os.stat(path)
+            parts.append(f"{os.path.basename(path)}:{st.st_size}:{st.st_mtime_ns}")
+    return " ".join(parts)
 
 
 class _NoDispatchHost(_durable.Host):
