@@ -59,7 +59,7 @@ def test_random_edits_of_real_files_give_the_same_result_either_way():
     rng = random.Random(20261130)
     compared = 0
     for path in FILES:
-        for text in _variants(path.read_text("utf-8", errors="replace"), rng, 4):
+        for text in _variants(path.read_text("utf-8", errors="replace"), rng, 2):
             assert _outcome(text, fast=True) == _outcome(text, fast=False), (path, text)
             compared += 1
     assert compared > 100
