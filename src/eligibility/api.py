@@ -68,6 +68,7 @@ class Engine:
         self.root = root
         self.checker = CaseChecker(corpus.vocabulary)
         self._prepared = {}
+        self._in_force = {}                         # (decision, authority, date) -> what a decision needs
         refused = []
         for rule_set in corpus.rule_sets:
             compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set))
@@ -126,13 +127,19 @@ class Engine:
         problems = self.checker.dates_after(case.get("facts") or {}, on, smap)
         if problems:
             raise CaseError(problems)
-        rule_set = self.rule_set_for(decision, authority, on)
-        if rule_set is None:
-            raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
-        settings = self.settings_for(authority, on)
-        prepared = self.prepared_for(rule_set)
+        in_force = self._in_force.get((decision, authority, on))
+        if in_force is None:
+            rule_set = self.rule_set_for(decision, authority, on)
+            if rule_set is None:
+                raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
+            in_force = (self.prepared_for(rule_set), self.settings_for(authority, on),
+                        self.variations_for(authority, decision, on))
+            if len(self._in_force) >= 4096:         # many distinct dates: keep the memo small
+                self._in_force.clear()
+            self._in_force[(decision, authority, on)] = in_force
+        prepared, settings, variations = in_force
         return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), fact_order,
-                      self.variations_for(authority, decision, on))
+                      variations)
 
     def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
         """The declared variations of an authority that bear on a decision on a date."""

@@ -42,6 +42,7 @@ class Prepared:
         self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file,
                                 tuple(s["cite"] for s in rs.sources))
         self.atoms = {c.criterion.id: tuple(logic.atoms(c.condition)) for c in compiled.criteria}
+        self.recheck = {c.criterion.id: logic.compiled(c.condition) for c in compiled.criteria}
         # reasons are worded from the negation-normal form, so "not A" reads as the complement of A
         self.wording = {c.criterion.id: logic.negation_normal_form(c.condition) for c in compiled.criteria}
         self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
@@ -150,8 +151,8 @@ def _statuses(prepared: Prepared, fired) -> dict:
 def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Lookup) -> CriterionResult:
     status, bound = engine_result
     criterion = compiled.criterion
-    check = logic.evaluate(compiled.condition, bound)
-    if {True: "met", False: "not_met", None: "unknown"}[check] != status:
+    check = prepared.recheck[criterion.id](bound)
+    if _STATUS[check] != status:
         raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
                               "from the facts it was given")
     refs = prepared.refs[criterion.id]
@@ -165,6 +166,9 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
     wording = LazyText(lambda: explain.reason(status, tree, bound, lookup, dict(zip(refs, values)), prepared.phrases))
     return CriterionResult(criterion.id, status, criterion.text, criterion.citation, wording,
                            facts_used, needed, criterion.note, criterion.confidence)
+
+
+_STATUS = {True: "met", False: "not_met", None: "unknown"}
 
 
 def _needed_for(ref: m.Ref, unknown_keys: set, lookup: Lookup) -> tuple:

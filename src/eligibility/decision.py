@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from dataclasses import dataclass, field
+
+from . import stable_json
+from .stable_json import Fixed
 
 @dataclass(frozen=True)
 class RuleSetUsed:
@@ -117,6 +119,10 @@ class Decision:
         return next(c for c in self.criteria if c.id == criterion_id)
 
     def to_dict(self) -> dict:
+        return self._record(lambda _key, make: make())
+
+    def _record(self, fixed) -> dict:
+        """The record; ``fixed(key, make)`` gives each part that is the same for every decision under a rule set."""
         return {
             "outcome": self.outcome,
             "outcome_reason": self.outcome_reason,
@@ -124,17 +130,22 @@ class Decision:
             "authority": self.authority,
             "decided_on": self.decided_on.isoformat(),
             "case_ref": self.case_ref,
-            "rule_set": self.rule_set.to_dict(),
-            "settings": self.settings.to_dict() if self.settings else None,
+            "rule_set": fixed(("rule_set", self.rule_set), self.rule_set.to_dict),
+            "settings": fixed(("settings", self.settings), self.settings.to_dict) if self.settings else None,
             "criteria": [c.to_dict() for c in self.criteria],
             "derived": [d.to_dict() for d in self.derived],
             "missing_facts": [m.to_dict() for m in self.missing_facts],
-            "disregarded": [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded],
+            "disregarded": fixed(("disregarded", self.disregarded),
+                                 lambda: [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded]),
             "outputs": {name: {"text": text, "value": value} for name, text, value in self.outputs},
             "engine": self.engine,
-            "variations": [v.to_dict() for v in self.variations],
+            "variations": fixed(("variations", self.variations), lambda: [v.to_dict() for v in self.variations]),
         }
 
     def to_json(self) -> str:
-        """Stable JSON: the same case and rules always give the same bytes."""
-        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)
+        """Stable JSON: the same case and rules always give the same bytes.
+
+        Exactly ``json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)``;
+        the parts shared by every decision under a rule set are written once.
+        """
+        return stable_json.dumps(self._record(Fixed))

@@ -28,6 +28,7 @@ action code runs inside the engine and no dispatcher thread exists.
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import threading
@@ -147,7 +148,7 @@ def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
             if compiled.name not in _registered:    # the engine was replaced after a failure in another thread
                 register(compiled)
             handle, labels = _registered[compiled.name]
-            sid = uuid.uuid4().hex
+            sid = _session_id()
             batch = [dict(f, sid=sid) for f in facts]
             if attempt:                             # a retry after a false duplicate (32-bit hash clash)
                 batch = [dict(f, n=i) for i, f in enumerate(batch)]
@@ -172,6 +173,15 @@ def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
                 raise EvaluationError("the engine could not remove a finished session; no decision was given")
         return fired
     raise EvaluationError("the engine reported the same fact twice; no decision was made")
+
+
+_sessions = itertools.count(1)
+_process = uuid.uuid4().hex[:12]
+
+
+def _session_id() -> str:
+    """A session id never used before in this process (one per decision; called under the lock)."""
+    return f"{_process}-{next(_sessions)}"
 
 
 _DONE, _NOT_HANDLED, _OBSERVED = 0, 1, 2         # the result codes of the C core's assert_facts
