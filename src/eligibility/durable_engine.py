@@ -142,19 +142,15 @@ def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
 
     Each item is ``("criterion-id/status", bound fact)``.
     """
-    register(compiled)
     for attempt in range(2):
         with _lock:
-            if compiled.name not in _registered:    # the engine was replaced after a failure in another thread
+            if compiled.name not in _registered:    # first use, or the engine was replaced after a failure
                 register(compiled)
             handle, labels = _registered[compiled.name]
             sid = _session_id()
-            batch = [dict(f, sid=sid) for f in facts]
-            if attempt:                             # a retry after a false duplicate (32-bit hash clash)
-                batch = [dict(f, n=i) for i, f in enumerate(batch)]
-            batch.append({"t": READY, "sid": sid})
+            payload = _batch(facts, sid, attempt)
             try:
-                code, state_handle = _core.assert_facts(handle, json.dumps(batch, ensure_ascii=False))
+                code, state_handle = _core.assert_facts(handle, payload)
                 if code == _OBSERVED:
                     if not _delete(handle, sid):
                         raise EvaluationError("the engine could not remove a session")
@@ -173,6 +169,16 @@ def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
                 raise EvaluationError("the engine could not remove a finished session; no decision was given")
         return fired
     raise EvaluationError("the engine reported the same fact twice; no decision was made")
+
+
+def _batch(facts: list[dict], sid: str, attempt: int) -> str:
+    """The facts, then the sentinel, each with the session id, as the JSON the engine reads."""
+    if attempt:                                 # a retry after a false duplicate (32-bit hash clash)
+        batch = [dict(f, sid=sid, n=i) for i, f in enumerate(facts)]
+    else:
+        batch = [dict(f, sid=sid) for f in facts]
+    batch.append({"t": READY, "sid": sid})
+    return json.dumps(batch, ensure_ascii=False)
 
 
 _sessions = itertools.count(1)
@@ -203,14 +209,17 @@ def _activations_of(handle, state_handle, labels: dict) -> list[tuple[str, dict]
         state = json.loads(state_text)
         if state.get("exception"):
             raise EvaluationError(f"the engine recorded an error in the session: {state['exception']}")
+    messages = []
     while message_text:
-        activation = json.loads(message_text)
-        if len(activation) != 1:
-            raise EvaluationError(f"the engine scheduled {len(activation)} actions at once")
-        (rule_name, bound), = activation.items()
-        fact = bound.get("x")
-        fired.append((labels[rule_name], dict(fact) if fact is not None else {}))
+        messages.append(message_text)
         message_text = _core.complete_and_start_action(handle, state_handle)
+    if messages:
+        for activation in json.loads("[" + ",".join(messages) + "]"):
+            if len(activation) != 1:
+                raise EvaluationError(f"the engine scheduled {len(activation)} actions at once")
+            (rule_name, bound), = activation.items()
+            fact = bound.get("x")
+            fired.append((labels[rule_name], dict(fact) if fact is not None else {}))
     return fired
 
 
