@@ -48,6 +48,18 @@ class Prepared:
         self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
+        self._outcomes = {}                 # criterion statuses, in order -> outcome (see ``outcome``)
+
+    def outcome(self, results) -> tuple:
+        """(outcome, reason, outcome rule or None) for the criterion results; each pattern of results worked out once."""
+        key = tuple(r.status for r in results)
+        found = self._outcomes.get(key)
+        if found is None:
+            found = _outcome(self.rule_set, {r.id: r.status for r in results})
+            if len(self._outcomes) >= 4096:
+                self._outcomes.clear()
+            self._outcomes[key] = found
+        return found
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
         """One fact per criterion, holding only the values that criterion reads."""
@@ -89,7 +101,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
     evaluated = checked_results(prepared, fired, lookup)
     results = tuple(_with_waiver(evaluated[c.criterion.id], evaluated.get(m.WAIVER_PREFIX + c.criterion.id))
                     for c in prepared.compiled.criteria if c.waiver_of is None)
-    outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
+    outcome, outcome_reason, rule = prepared.outcome(results)
     missing = (_missing([r for r in results if r.id in prepared.decisive], prepared.vocabulary)
                if outcome == "insufficient_information" else ())
     outputs = (tuple(rule.outputs) if rule is not None else ()) + tuple(rs.outputs)
