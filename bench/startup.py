@@ -52,10 +52,13 @@ def inner(cmd, env) -> tuple[float, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--src", default=None, help="measure the package in this src directory instead")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as cache:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["XDG_CACHE_HOME"] = cache
+        if args.src:
+            env["PYTHONPATH"] = args.src
         for _ in range(2):                                   # the first run fills the caches
             subprocess.run(CHECK, env=env, check=True, stdout=subprocess.DEVNULL)
             subprocess.run(BASELINE, env=env, check=True, stdout=subprocess.DEVNULL)

@@ -49,6 +49,18 @@ class Prepared:
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
         self._outcomes = {}                 # criterion statuses, in order -> outcome (see ``outcome``)
+        self._settings_used = {}            # id(settings version) -> (it, its SettingsUsed)
+        self.disregarded = tuple((d.fact, d.text, d.citation) for d in self.rule_set.disregards)
+
+    def settings_used(self, settings: m.SettingsVersion | None) -> SettingsUsed | None:
+        """The record of the settings this rule set reads, from one settings version (made once per version)."""
+        if settings is None:
+            return None
+        found = self._settings_used.get(id(settings))
+        if found is None or found[0] is not settings:
+            found = (settings, _settings_used(settings, self.settings_read))
+            self._settings_used[id(settings)] = found
+        return found[1]
 
     def outcome(self, results) -> tuple:
         """(outcome, reason, outcome rule or None) for the criterion results; each pattern of results worked out once."""
@@ -107,9 +119,9 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
     outputs = (tuple(rule.outputs) if rule is not None else ()) + tuple(rs.outputs)
     return Decision(
         outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
-        case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
+        case_ref=case_ref, rule_set=prepared.used, settings=prepared.settings_used(settings),
         criteria=results, derived=tuple(derived.values()), missing_facts=missing,
-        disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
+        disregarded=prepared.disregarded,
         outputs=tuple((o.name, o.text, o.fixed if o.ref is None else record_value(lookup.value(o.ref))) for o in outputs),
         variations=variations,
         engine=durable_engine.ENGINE_NAME)
