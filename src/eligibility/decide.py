@@ -51,6 +51,7 @@ class Prepared:
         self._outcomes = {}                 # criterion statuses, in order -> outcome (see ``outcome``)
         self._settings_used = {}            # id(settings version) -> (it, its SettingsUsed)
         self.disregarded = tuple((d.fact, d.text, d.citation) for d in self.rule_set.disregards)
+        self._fact_plan = tuple((c.fact_type, self.refs[c.criterion.id]) for c in compiled.criteria)
 
     def settings_used(self, settings: m.SettingsVersion | None) -> SettingsUsed | None:
         """The record of the settings this rule set reads, from one settings version (made once per version)."""
@@ -75,11 +76,14 @@ class Prepared:
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
         """One fact per criterion, holding only the values that criterion reads."""
-        facts = []
-        for criterion in self.compiled.criteria:
-            fact = {"t": criterion.fact_type}
-            for ref in self.refs[criterion.criterion.id]:
-                fact.update(lookup.engine_entries(ref))
+        facts, entries = [], {}
+        for fact_type, refs in self._fact_plan:
+            fact = {"t": fact_type}
+            for ref in refs:
+                found = entries.get(ref.key)
+                if found is None:
+                    found = entries[ref.key] = lookup.engine_entries(ref)
+                fact.update(found)
             facts.append(fact)
         return facts
 
@@ -180,7 +184,8 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
         raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
                               "from the facts it was given")
     refs = prepared.refs[criterion.id]
-    values = [lookup.value(ref) for ref in refs]
+    value = lookup.value
+    values = [value(ref) for ref in refs]
     facts_used = tuple(zip(prepared.used_names[criterion.id], map(record_value, values)))
     needed = ()
     if status == "unknown":
