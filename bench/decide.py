@@ -162,10 +162,13 @@ def stages(eng, cases, rounds):
     def as_json(d):
         d.to_json()
 
+    def as_json_module(d):                      # the same bytes the way they were written before
+        json.dumps(d.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)
+
     stages_ = (("case check", check, prepared_cases), ("derived values", derived, prepared_cases),
                ("engine facts", facts_stage, lookups), ("engine", engine, runs), ("re-check", recheck, fired),
                ("complete decision", complete, prepared_cases), ("render text", text, decisions),
-               ("render JSON", as_json, decisions))
+               ("render JSON", as_json, decisions), ("(render JSON with json.dumps, for comparison)", as_json_module, decisions))
     samples = {label: [] for label, _, _ in stages_}
     for _ in range(rounds):                    # interleaved: every stage of one case, then the next case
         for i in range(len(prepared_cases)):
