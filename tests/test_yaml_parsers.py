@@ -58,7 +58,7 @@ def test_anything_unusual_is_left_to_the_pure_python_parser(text):
 def test_random_edits_of_real_files_give_the_same_result_either_way():
     rng = random.Random(20261130)
     compared = 0
-    for path in FILES:
+    for path in rng.sample(FILES, min(len(FILES), 40)):
         for text in _variants(path.read_text("utf-8", errors="replace"), rng, 2):
             assert _outcome(text, fast=True) == _outcome(text, fast=False), (path, text)
             compared += 1
