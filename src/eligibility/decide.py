@@ -53,6 +53,7 @@ class Prepared:
         self.disregarded = tuple((d.fact, d.text, d.citation) for d in self.rule_set.disregards)
         self._fact_plan = tuple((c.fact_type, self.refs[c.criterion.id]) for c in compiled.criteria)
         self.settings_behind = unconfirmed.SettingsBehind(self.rule_set)
+        self._notes = {}                    # (id(settings), id(outcome rule)) -> (them, their unconfirmed notes)
 
     def settings_used(self, settings: m.SettingsVersion | None) -> SettingsUsed | None:
         """The record of the settings this rule set reads, from one settings version (made once per version)."""
@@ -63,6 +64,15 @@ class Prepared:
             found = (settings, _settings_used(settings, self.settings_read))
             self._settings_used[id(settings)] = found
         return found[1]
+
+    def unconfirmed_notes(self, results, rule, outputs, settings) -> tuple:
+        """The notes on criteria and outputs resting on unconfirmed settings (made once per outcome and settings)."""
+        key = (id(settings), id(rule))
+        found = self._notes.get(key)
+        if found is None or found[0] is not settings or found[1] is not rule:
+            found = (settings, rule, self.settings_behind.notes([r.id for r in results], outputs, settings))
+            self._notes[key] = found
+        return found[2]
 
     def outcome(self, results) -> tuple:
         """(outcome, reason, outcome rule or None) for the criterion results; each pattern of results worked out once."""
@@ -130,7 +140,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         disregarded=prepared.disregarded,
         outputs=tuple((o.name, o.text, o.fixed if o.ref is None else record_value(lookup.value(o.ref))) for o in outputs),
         variations=variations,
-        unconfirmed=prepared.settings_behind.notes([r.id for r in results], outputs, settings),
+        unconfirmed=prepared.unconfirmed_notes(results, rule, outputs, settings),
         engine=durable_engine.ENGINE_NAME)
 
 
