@@ -208,6 +208,69 @@ def variations(on, output_format, rules_dir):
         click.echo(render.variations_text(register, on), nl=False)
 
 
+
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.argument("cases", nargs=-1, type=click.Path(path_type=str))
+@click.option("--generated", default=0, show_default=True, type=click.IntRange(0, 100000),
+              help="Also decide this many generated cases for each kind of decision the change bears on, "
+                   "on both sides of every changed period.")
+@click.option("--samples", default=1, show_default=True, type=click.IntRange(0, 1000),
+              help="Cases shown with both explanations side by side, for each decision and authority that changes.")
+@_FORMAT
+def diff(old, new, cases, generated, samples, output_format):
+    """Which decisions change between two versions of the rules.
+
+    OLD and NEW are each a rules directory or git:REV (the rules folder at that revision
+    of the git repository holding the current directory), e.g. `eligibility diff git:HEAD
+    rules examples/cases tests/cases`. CASES are case files, case-test files, JSON Lines
+    of decided cases (as batch writes them or a decision log exports them) or folders of
+    them. Exit 0 when no decision changes, 1 when any does (or a case file cannot be read),
+    3 when the engine fails.
+    """
+    import contextlib
+    import shlex
+
+    from . import case_inputs, impact, impact_text
+    from .revisions import RulesSourceError, describe, is_git_spec, rules_at
+
+    rules_dir = "rules" if is_git_spec(new) else new
+    command = shlex.join(["eligibility", "diff", old, new, *cases, *(["--generated", str(generated)] if generated else [])])
+    try:
+        with contextlib.ExitStack() as stack:
+            old_dir = stack.enter_context(rules_at(old, folder=None if is_git_spec(new) else new))
+            new_dir = stack.enter_context(rules_at(new, folder=None if is_git_spec(old) else old))
+            engines = []
+            for spec, where in ((old, old_dir), (new, new_dir)):
+                try:
+                    engines.append(api.load(where))
+                except RuleFileError as exc:
+                    if output_format == "text":
+                        click.echo(f"The {'old' if spec is old else 'new'} rules ({describe(spec)}) have problems; "
+                                   "nothing was compared. Fix them first (eligibility validate).", err=True)
+                    _report_rule_problems(exc.diagnostics, output_format)
+                    sys.exit(EXIT_INVALID)
+            inputs, problems = case_inputs.read_inputs(cases)
+            changes = impact.rule_changes(*engines)
+            made = []
+            if generated:
+                from . import impact_cases         # imported here: it loads Hypothesis, which the rest does not need
+                made = impact_cases.generated_inputs(*engines, changes, generated)
+            report = impact.compare_all(*engines, inputs, old=describe(old), new=describe(new), generated=made,
+                                        input_problems=problems, changes=changes)
+    except RulesSourceError as exc:
+        click.echo(f"eligibility diff: {exc.message}" + (f"\n  = hint: {exc.hint}" if exc.hint else ""), err=True)
+        sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        out = report.to_dict(samples)
+        out["next_steps"] = impact_text.next_steps(report, command, rules_dir)
+        click.echo(render.decisions_json(out), nl=False)
+    else:
+        click.echo(impact_text.report_text(report, samples, command_hint=command, rules_dir=rules_dir), nl=False)
+    sys.exit(EXIT_ENGINE if report.failures else EXIT_INVALID if report.changed or report.input_problems else EXIT_OK)
+
+
 def main(argv=None):
     """Entry point: never lets a Python traceback reach the user."""
     try:
