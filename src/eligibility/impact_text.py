@@ -155,7 +155,7 @@ def next_steps(report: Report, command_hint: str = "", rules_dir: str = "rules")
             "explanations show which criterion now decides differently and why.",
             f"2. If a change is not intended, correct the rule file{again}.",
             "3. If the changes are intended, update the case tests that expect the old result and add a case test "
-            "for each new result (tests/cases/), f"then run `eligibility test --rules {rules_dir} tests/cases/`.",
+            f"for each new result (tests/cases/), then run `eligibility test --rules {rules_dir} tests/cases/`.",
             "4. Commit with a message that says which decisions change and why (the counts above). A pre-commit "
             "hook or CI check that runs this comparison stops while decisions change; once the change is "
             "reviewed, commit with SKIP=eligibility-diff, or record the approval as your CI requires.",
