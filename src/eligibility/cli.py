@@ -271,6 +271,33 @@ def diff(old, new, cases, generated, samples, output_format):
     sys.exit(EXIT_ENGINE if report.failures else EXIT_INVALID if report.changed or report.input_problems else EXIT_OK)
 
 
+
+@cli.command("schema")
+@click.argument("name", type=click.Choice(["rule-set", "settings", "case", "case-tests", "case-fields",
+                                           "setting-definitions"]))
+@_RULES
+def schema(name, rules_dir):
+    """Print the JSON Schema of one kind of file, for editors (completion and checking while typing).
+
+    `case` and `case-tests` describe the facts field by field from the case fields in the
+    rules, and `settings` names every setting, so give --rules for your own rules. See
+    docs/rule-files.md for setting up VS Code.
+    """
+    import json
+
+    from . import editor_schemas
+    from .loader import bundled_rules_dir, read_corpus
+
+    corpus = None
+    if name in editor_schemas.NEEDS_RULES:
+        try:
+            corpus = read_corpus(Path(rules_dir or bundled_rules_dir()).resolve())
+        except RuleFileError as exc:
+            _report_rule_problems(exc.diagnostics, "text")
+            sys.exit(EXIT_INVALID)
+    click.echo(json.dumps(editor_schemas.published(name, corpus), indent=2, ensure_ascii=False))
+
+
 def main(argv=None):
     """Entry point: never lets a Python traceback reach the user."""
     try:
