@@ -83,7 +83,7 @@ def report_text(report: Report, samples: int = 1, *, command_hint: str = "", rul
         lines += ["", f"COULD NOT BE READ: {len(report.input_problems)} problem(s); the comparison is incomplete:"]
         for p in report.input_problems:
             lines += _wrap(f"{p.span}: error[{p.code}]: {p.message}" + (f" (hint: {p.hint})" if p.hint else ""), "  ")
-    lines += ["", "What to do next:"] + [line for step in next_steps(report, command_hint) for line in _wrap(step, "  ")]
+    lines += ["", "What to do next:"] + [line for step in next_steps(report, command_hint, rules_dir) for line in _wrap(step, "  ")]
     return "\n".join(lines) + "\n"
 
 
