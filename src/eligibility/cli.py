@@ -128,6 +128,10 @@ def validate(rules_dir, output_format):
                f"{len(engine.corpus.vocabulary.fields)} case field(s).")
     for r in rule_sets:
         click.echo(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} ({r.file})")
+    if rules_dir is None:
+        click.echo("These are the rules installed with the program. To check the files you are editing, name "
+                   "their folder: eligibility validate rules")
+    click.echo(f"Next: run the case tests: eligibility test --rules {rules_dir or 'rules'} tests/cases/")
 
 
 @cli.command("test")
@@ -155,6 +159,11 @@ def run_tests(paths, rules_dir):
                 for failure in result.failures:
                     click.echo(f"    {failure}")
     click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        click.echo("Next: for each failure, either the rules are wrong (correct the rule file) or the test's "
+                   "expectation is (correct the test and say why in its 'source'); then run the tests again.")
+    else:
+        click.echo(f"Next: search for unequal treatment: eligibility consistency --rules {rules_dir or 'rules'}")
     sys.exit(EXIT_OK if failed == 0 else EXIT_INVALID)
 
 
@@ -189,6 +198,13 @@ def consistency(decision, on, examples, output_format, rules_dir):
         click.echo(f"{len(report.differences)} undeclared difference(s) found; {report.cases_checked} generated cases "
                    f"checked in {report.searches} searches, {report.seconds:.1f} s "
                    f"({report.cases_per_second:.0f} cases/s).")
+        if report.differences:
+            click.echo("Next: if a difference is intended, declare it as a variation in the authority's settings "
+                       "file (docs/rule-files.md, 'Declared variations'); if not, correct the rule or settings "
+                       "file. Then run consistency again.")
+        else:
+            click.echo(f"Next: see which decisions your change alters: eligibility diff git:HEAD "
+                       f"{rules_dir or 'rules'} examples/cases tests/cases --generated 200")
     sys.exit(EXIT_INVALID if report.differences else EXIT_OK)
 
 

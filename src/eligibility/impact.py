@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from .case_inputs import CaseInput
 from .diagnostics import CaseError, EvaluationError
+from .scope import derivation_refs, refs_in
 
 NOT_DECIDED = "not_decided"
 
@@ -176,18 +177,21 @@ class RuleChange:
 
     what: str                        # in words, e.g. "rule set adult-eligibility version 2015.2 (shared/adult-eligibility.yaml)"
     change: str                      # changed | added | removed
-    decisions: tuple | None          # the decisions it bears on; None: every decision
+    decisions: tuple | None          # the decisions it can bear on; None: every decision
     periods: tuple                   # ((effective_from, effective_to or None), ...) old and new
+    authorities: tuple | None = None  # the authorities it can bear on; None: every authority
 
     def to_dict(self) -> dict:
         return {"what": self.what, "change": self.change,
                 "decisions": list(self.decisions) if self.decisions is not None else "all",
+                "authorities": list(self.authorities) if self.authorities is not None else "all",
                 "periods": [[f.isoformat(), t.isoformat() if t else None] for f, t in self.periods]}
 
 
 def rule_changes(old, new) -> list[RuleChange]:
     """Every rule set, settings version, variation and shared definition that differs between two loaded rule sets."""
     out = []
+    reading = _decisions_reading_settings(old, new)
 
     def items(engine):
         corpus = engine.corpus
@@ -195,33 +199,65 @@ def rule_changes(old, new) -> list[RuleChange]:
         for rs in corpus.rule_sets:
             where = f"{corpus.folders[rs.file]}/{os.path.basename(rs.file)}"
             found[("rule set", rs.id, rs.effective_from)] = (
-                f"rule set {rs.id} version {rs.version} ({where})", rs.digest, (rs.decision,), rs)
+                f"rule set {rs.id} version {rs.version} ({where})", rs.digest, rs)
         for s in corpus.settings:
-            found[("settings", s.authority, s.effective_from)] = (
-                f"{s.authority} settings version {s.version}", s.digest, None, s)
+            found[("settings", s.authority, s.effective_from)] = (f"{s.authority} settings version {s.version}", s.digest, s)
         for v in corpus.variations:
-            found[("variation", v.id)] = (f"{v.authority} variation {v.id}", repr(v.to_dict()), tuple(v.decisions), v)
+            found[("variation", v.id)] = (f"{v.authority} variation {v.id}", repr(v.to_dict()), v)
         return found
+
+    def reach(kind, *versions):
+        """(decisions, authorities) the item can bear on, in its old and new forms."""
+        if kind == "rule set":
+            return (tuple(dict.fromkeys(v.decision for v in versions)),
+                    tuple(dict.fromkeys(a for v in versions for a in v.applies_to)))
+        authorities = tuple(dict.fromkeys(v.authority for v in versions))
+        if kind == "variation":
+            return tuple(dict.fromkeys(d for v in versions for d in v.decisions)), authorities
+        names = {n for v in versions for n in v.values}
+        if len(versions) == 2 and _period(versions[0]) == _period(versions[1]):
+            names = {n for n in names if versions[0].values.get(n, _ABSENT) != versions[1].values.get(n, _ABSENT)}
+        return tuple(sorted({d for n in names for d in reading.get(n, ())})), authorities
 
     before, after = items(old), items(new)
     for key in sorted(set(before) | set(after), key=str):
         a, b = before.get(key), after.get(key)
         if a is not None and b is not None:
-            if a[1] == b[1] and (a[3].effective_from, a[3].effective_to) == (b[3].effective_from, b[3].effective_to):
+            if a[1] == b[1] and _period(a[2]) == _period(b[2]):
                 continue
             name = a[0] if a[0] == b[0] else f"{a[0]}, now {b[0]}"
-            decisions = None if a[2] is None or b[2] is None else tuple(dict.fromkeys(a[2] + b[2]))
+            decisions, authorities = reach(key[0], a[2], b[2])
             out.append(RuleChange(name, "changed", decisions,
-                                  ((a[3].effective_from, a[3].effective_to), (b[3].effective_from, b[3].effective_to))))
+                                  ((a[2].effective_from, a[2].effective_to), (b[2].effective_from, b[2].effective_to)),
+                                  authorities))
         else:
             here = a or b
-            out.append(RuleChange(here[0], "removed" if b is None else "added", here[2],
-                                  ((here[3].effective_from, here[3].effective_to),)))
+            decisions, authorities = reach(key[0], here[2])
+            out.append(RuleChange(here[0], "removed" if b is None else "added", decisions,
+                                  ((here[2].effective_from, here[2].effective_to),), authorities))
     for label, part in (("case fields", lambda c: c.vocabulary.fields), ("setting definitions", lambda c: c.setting_defs)):
         if _canonical(part(old.corpus)) != _canonical(part(new.corpus)):
             periods = tuple((rs.effective_from, rs.effective_to) for e in (old, new) for rs in e.corpus.rule_sets)
             out.append(RuleChange(label, "changed", None, periods))
     return out
+
+
+_ABSENT = object()
+
+
+def _decisions_reading_settings(*engines) -> dict:
+    """setting name -> the decisions whose rules (in any of the engines) read it."""
+    found = {}
+    for engine in engines:
+        for rs in engine.corpus.rule_sets:
+            refs = [r for c in rs.criteria for r in refs_in(c.condition)]
+            refs += [r for c in rs.criteria if c.waived_when is not None for r in refs_in(c.waived_when)]
+            refs += [r for d in rs.derived for r in derivation_refs(d)]
+            refs += [o.ref for o in list(rs.outputs) + [o for rule in rs.outcomes for o in rule.outputs] if o.ref]
+            for ref in refs:
+                if ref.kind == "setting":
+                    found.setdefault(ref.name, set()).add(rs.decision)
+    return found
 
 
 def _canonical(value):
@@ -235,12 +271,24 @@ def _canonical(value):
     return value
 
 
+def bearing_on(changes: list[RuleChange], decision: str) -> list[RuleChange]:
+    return [c for c in changes if c.decisions is None or decision in c.decisions]
+
+
+def authorities_affected(changes: list[RuleChange], decision: str) -> set | None:
+    """The authorities whose decisions of this kind the changes can bear on; None: every authority."""
+    found = set()
+    for change in bearing_on(changes, decision):
+        if change.authorities is None:
+            return None
+        found.update(change.authorities)
+    return found
+
+
 def boundary_dates(changes: list[RuleChange], decision: str) -> list[dt.date]:
     """The first day of every changed period bearing on a decision, and the day after it ends."""
     found = set()
-    for change in changes:
-        if change.decisions is not None and decision not in change.decisions:
-            continue
+    for change in bearing_on(changes, decision):
         for start, end in change.periods:
             found.add(start)
             if end is not None and end < dt.date.max:
@@ -276,8 +324,8 @@ class Group:
 
 
 def sample_first(changed: list) -> list:
-    """Cases given by name first (in the order given), then generated ones."""
-    return [c for c in changed if not c.input.generated] + [c for c in changed if c.input.generated]
+    """Cases given by name before generated ones; within each, outcome changes first; otherwise in the order given."""
+    return sorted(changed, key=lambda c: (c.input.generated, not c.outcome_changed))
 
 
 @dataclass

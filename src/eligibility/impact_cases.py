@@ -16,7 +16,7 @@ import math
 from . import generate
 from .case_inputs import CaseInput
 from .consistency import area_of, relevant_fields, thresholds
-from .impact import boundary_dates
+from .impact import authorities_affected, boundary_dates
 from .scope import AUTHORITIES
 
 
@@ -33,9 +33,13 @@ def generated_inputs(old, new, changes, per_decision: int) -> list[CaseInput]:
         limits = _thresholds(old, new, decision)
         boundaries = boundary_dates(changes, decision)
         per_day = math.ceil(per_decision / len(days))
+        affected = authorities_affected(changes, decision)
         count = 0
         for on in days:
-            authorities = [a for a in AUTHORITIES if _has_rules(old, new, decision, a, on)]
+            authorities = [a for a in AUTHORITIES if _has_rules(old, new, decision, a, on)
+                           and (affected is None or a in affected)]
+            if not authorities:
+                continue
             strategy = generate.facts_strategy(fields, on, boundaries, limits)
             for facts in draw(strategy, min(per_day, per_decision - count)):
                 authority = authorities[count % len(authorities)]
@@ -48,9 +52,12 @@ def generated_inputs(old, new, changes, per_decision: int) -> list[CaseInput]:
 
 
 def decision_days(old, new, changes, decision: str) -> list[dt.date]:
-    """The day before and the first day of every changed period, where either version has rules for the decision."""
+    """The day before and the first day of every changed period, where either version has rules for the decision
+    for an authority the changes bear on."""
+    affected = authorities_affected(changes, decision)
     days = {b + dt.timedelta(days=k) for b in boundary_dates(changes, decision) for k in (-1, 0)}
-    return sorted(d for d in days if any(_has_rules(old, new, decision, a, d) for a in AUTHORITIES))
+    return sorted(d for d in days if any(_has_rules(old, new, decision, a, d) for a in AUTHORITIES
+                                         if affected is None or a in affected))
 
 
 def draw(strategy, count: int) -> list:
