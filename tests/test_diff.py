@@ -196,3 +196,45 @@ def test_a_missing_case_path_and_invalid_new_rules_are_reported(copy):
     assert broken.exit_code == 1 and broken.stdout == ""
     assert f"The new rules ({copy}) have problems; nothing was compared." in broken.stderr
     assert "error[E203]" in broken.stderr
+
+
+def test_a_settings_change_generates_cases_only_where_it_can_matter(copy):
+    """Rutland's first plan review brought forward: only Rutland's care-plan reviews read that setting."""
+    path = copy / "rutland" / "settings.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "      plan_first_review_weeks:\n        value: 8\n"
+    path.write_text(text[:text.rindex(old)] + old.replace("8", "6") + text[text.rindex(old) + len(old):], encoding="utf-8")
+    report = json.loads(run("diff", "rules", str(copy), "--generated", "30", "--format", "json").stdout)
+    assert [(c["what"], c["decisions"], c["authorities"]) for c in report["rule_changes"]] == [
+        ("rutland settings version 2022.1", ["care-plan-review-schedule"], ["rutland"])]
+    assert report["cases_generated"] == 30
+    assert {(g["decision"], g["authority"]) for g in report["groups"]} == {("care-plan-review-schedule", "rutland")}
+    assert any(o["output"] == "first_review_due" for g in report["groups"] for o in g["output_changes"])
+
+
+@pytest.mark.slow
+def test_the_pre_commit_hooks_run_the_commands_they_name(tmp_path, monkeypatch):
+    """Each hook in .pre-commit-hooks.yaml, run as pre-commit runs it, in a council's rules repository."""
+    from eligibility import source
+
+    hooks, _ = source.read(ROOT / ".pre-commit-hooks.yaml")
+    assert [h["id"] for h in hooks] == ["eligibility-validate", "eligibility-test", "eligibility-diff"]
+    repo = tmp_path / "council-rules"
+    shutil.copytree(RULES, repo / "rules")
+    shutil.copytree(EXAMPLES, repo / "examples" / "cases")
+    shutil.copytree(ROOT / "tests" / "cases", repo / "tests" / "cases")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "rules as agreed")
+    monkeypatch.chdir(repo)
+
+    def command(hook):
+        assert hook["language"] == "python" and hook["pass_filenames"] is False
+        words = hook["entry"].split() + [str(a) for a in hook.get("args", [])]
+        assert words[0] == "eligibility"
+        return words[1:]
+
+    assert [run(*command(h)).exit_code for h in hooks] == [0, 0, 0]
+    _edit(repo / "rules", ADULT, THRESHOLD, THRESHOLD.replace("2", "3"))
+    diff = run(*command(hooks[2]))
+    assert diff.exit_code == 1 and "DECISIONS CHANGE" in diff.stdout and "tests/cases/adult-eligibility.yaml:" in diff.stdout
