@@ -67,7 +67,7 @@ def report_text(report: Report, samples: int = 1, *, command_hint: str = "", rul
     if report.provenance_cases:
         what = ", ".join(f"{k} ({n})" for k, n in sorted(report.provenance.items(), key=lambda kv: (-kv[1], kv[0])))
         lines += [""] + _wrap(f"Provenance only, not counted as changes: {report.provenance_cases} case(s) are decided "
-                              f"the same with a different record of where the rules came from: {what}.", "")
+                              f"the same; their records differ only in {what}.", "")
     if report.not_decided:
         lines += ["", f"Not decided under either version (not counted as changes): {len(report.not_decided)} case(s)"]
         for c in report.not_decided[:10]:
