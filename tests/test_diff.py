@@ -102,7 +102,7 @@ def test_only_closing_a_version_is_provenance_only_and_exits_0(copy):
     report = json.loads(result.stdout)
     assert report["cases_changed"] == 0
     assert report["provenance_only"]["what"] == [
-        {"change": "rule set adult-eligibility period 2015-04-01 to onwards → 2015-04-01 to 2030-12-31", "cases": 12},
+        {"change": "rule set adult-eligibility period from 2015-04-01 → 2015-04-01 to 2030-12-31", "cases": 12},
         {"change": "rule set adult-eligibility version 2015.2: content digest", "cases": 12}]
     assert report["rule_changes"][0]["what"].startswith("rule set adult-eligibility version 2015.2")
     text = run("diff", "rules", str(copy), "examples/cases").stdout

@@ -143,6 +143,8 @@ def provenance_changes(a, b) -> tuple:
             found.append(f"{sb.authority} settings period {_period(sa)} → {_period(sb)}")
         if {n: s for n, _, s in sa.values} != {n: s for n, _, s in sb.values}:
             found.append("sources of settings")
+        if {n: v for n, v, _ in sa.values} != {n: v for n, v, _ in sb.values}:
+            found.append("setting values read (no result changed)")
     pairs = [(ca, b.criterion(ca.id)) for ca in a.criteria if any(cb.id == ca.id for cb in b.criteria)]
     if any(ca.citation != cb.citation for ca, cb in pairs):
         found.append("citations")
@@ -165,8 +167,9 @@ def provenance_changes(a, b) -> tuple:
 
 
 def _period(item) -> str:
-    end = item.effective_to.isoformat() if item.effective_to else "onwards"
-    return f"{item.effective_from.isoformat()} to {end}"
+    if item.effective_to is None:
+        return f"from {item.effective_from.isoformat()}"
+    return f"{item.effective_from.isoformat()} to {item.effective_to.isoformat()}"
 
 
 # -- what changed in the rule files ------------------------------------------------------------
