@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft7Validator, FormatChecker
 from referencing import Registry, Resource
 
 from conftest import EXAMPLES, GOLDEN, ROOT, RULES
@@ -87,13 +87,33 @@ def test_every_example_is_valid_where_it_is_given(published):
     for name, (schema, _) in published.items():
         registry = Registry().with_resource(schema["$id"], Resource.from_contents(schema))
         for pointer, sub in _keys(schema):
-            validator = Draft202012Validator({"$ref": f"{schema['$id']}#{pointer}"}, registry=registry,
-                                             format_checker=FormatChecker())
+            validator = Draft7Validator({"$ref": f"{schema['$id']}#{pointer}"}, registry=registry,
+                                        format_checker=FormatChecker())
             for example in sub["examples"]:
                 errors = [e.message for e in validator.iter_errors(example)]
                 assert errors == [], f"{name} {pointer}: {example!r}: {errors}"
                 checked += 1
     assert checked > 300
+
+
+def test_published_schemas_are_draft_7_which_editors_implement(published):
+    for name, (schema, _) in published.items():
+        assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+        Draft7Validator.check_schema(schema)
+        text = json.dumps(schema)
+        assert "$defs" not in text, name
+        refs_with_neighbours = [pointer for pointer, sub in _all_objects(schema) if "$ref" in sub and len(sub) > 1]
+        assert refs_with_neighbours == [], name          # draft 7 ignores a reference's neighbours
+
+
+def _all_objects(node, where=""):
+    if isinstance(node, dict):
+        yield where, node
+        for key, sub in node.items():
+            yield from _all_objects(sub, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, sub in enumerate(node):
+            yield from _all_objects(sub, f"{where}/{i}")
 
 
 def test_published_ids_are_stable_and_no_schema_names_a_placeholder_domain(published):
@@ -114,12 +134,12 @@ def test_case_facts_are_described_field_by_field_from_the_case_fields(published,
     assert person["properties"]["date_of_birth"]["description"] == fields["person.date_of_birth"].text
     assert facts["additionalProperties"] is False
     assert set(facts["properties"]) == {p for p in fields if "." not in p}
-    tests_facts = published["case-tests"][0]["$defs"]["test"]["properties"]["facts"]
+    tests_facts = published["case-tests"][0]["definitions"]["test"]["properties"]["facts"]
     assert tests_facts["properties"].keys() == facts["properties"].keys()
 
 
 def test_settings_name_every_defined_setting_with_its_type(published, corpus):
-    settings = published["settings"][0]["$defs"]["version"]["properties"]["settings"]
+    settings = published["settings"][0]["definitions"]["version"]["properties"]["settings"]
     definitions = corpus.setting_defs
     assert set(settings["properties"]) == set(definitions)
     assert settings["additionalProperties"] is False

@@ -12,6 +12,8 @@ rules say more than the schema can, what the rules say:
 * ``settings``: each setting an authority may give is named, with its meaning, source
   and type, from the setting definitions (``rules/shared/settings.yaml``).
 
+They are written in JSON Schema draft 7, the version editors' YAML support implements.
+
 Every key of every published schema has a ``description`` and an example (``examples``).
 """
 
@@ -24,6 +26,9 @@ from .cases import facts_schema
 from .validate import load_schema
 
 ID_PREFIX = "urn:eligibility:schema:"
+# Editors' YAML support (the YAML extension for VS Code, and the language servers other editors
+# share) implements JSON Schema draft 7, so the published schemas are written in it.
+DRAFT_07 = "http://json-schema.org/draft-07/schema#"
 PUBLISHED = {                       # published name -> (shipped schema, what a file of this kind is)
     "rule-set": ("rule-set", "a rule set (kind: rule-set)"),
     "settings": ("authority-settings", "an authority's settings (kind: authority-settings)"),
@@ -52,8 +57,9 @@ def published(name: str, corpus: m.Corpus | None = None) -> dict:
     elif name == "settings":
         settings = schema["$defs"]["version"]["properties"]["settings"]
         settings.update(_settings(corpus, schema["$defs"]["value"]))
-    return {"$schema": schema.pop("$schema"), "$id": schema.pop("$id"), "title": schema.pop("title"),
-            "description": schema.pop("description"), **schema}
+    schema.pop("$schema")
+    return _draft_07({"$schema": DRAFT_07, "$id": schema.pop("$id"), "title": schema.pop("title"),
+                      "description": schema.pop("description"), **schema})
 
 
 def keys_without_notes(schema: dict) -> list[str]:
@@ -87,6 +93,22 @@ def _inline_common(schema, common: dict, within_common: bool = False):
     if isinstance(schema, list):
         return [_inline_common(v, common, within_common) for v in schema]
     return schema
+
+
+def _draft_07(schema):
+    """The shipped schemas' 2020-12 form written as draft 7: '$defs' as 'definitions', and a reference
+    that carries notes (a description, examples) wrapped in allOf, since draft 7 ignores a reference's neighbours."""
+    if isinstance(schema, list):
+        return [_draft_07(v) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {("definitions" if k == "$defs" else k): _draft_07(v) for k, v in schema.items()}
+    if isinstance(out.get("$ref"), str):
+        out["$ref"] = out["$ref"].replace("#/$defs/", "#/definitions/")
+        if len(out) > 1:
+            notes = {k: v for k, v in out.items() if k != "$ref"}
+            return {"allOf": [{"$ref": out["$ref"]}], **notes}
+    return out
 
 
 # -- case facts -------------------------------------------------------------------------------
