@@ -188,9 +188,12 @@ def test_cases_from_jsonl_and_unreadable_inputs(copy, tmp_path):
     assert report["next_steps"][0].startswith("Fix or leave out the case files that could not be read")
 
 
-def test_a_missing_case_path_and_invalid_new_rules_are_reported(copy):
-    missing = run("diff", "rules", str(copy), "no/such/cases")
-    assert missing.exit_code == 1 and "there is no file or folder no/such/cases" in missing.stdout
+def test_a_missing_case_path_a_rule_file_given_as_a_case_and_invalid_new_rules_are_reported(copy):
+    missing = run("diff", "rules", str(copy), "no/such/cases", "rules/shared/adult-eligibility.yaml", "--format", "json")
+    assert missing.exit_code == 1
+    assert [(p["code"], p["message"]) for p in json.loads(missing.stdout)["input_problems"]] == [
+        ("C401", "there is no file or folder no/such/cases"),
+        ("C402", "rules/shared/adult-eligibility.yaml is neither a case nor a file of case tests (it is 'kind: rule-set')")]
     _edit(copy, ADULT, "citation: SI 2015/313 reg 2(1)(a)\n", "citaton: SI 2015/313 reg 2(1)(a)\n")
     broken = run("diff", "rules", str(copy), "examples/cases")
     assert broken.exit_code == 1 and broken.stdout == ""
