@@ -71,7 +71,7 @@ def test_raising_a_threshold_names_every_affected_example_and_exits_1(copy):
     assert f"DECISIONS CHANGE in {len(expected)} of 27 cases." in text.stdout
     for label in expected:
         assert f"    {label}: " in text.stdout
-    assert "changed: rule set adult-eligibility version 2015.2 (shared/adult-eligibility.yaml)" in text.stdout
+    assert "changed: rule set adult-eligibility version 2015.3 (shared/adult-eligibility.yaml)" in text.stdout
     assert "outcome eligible → not eligible" in text.stdout
     assert "criterion unable-to-achieve-two-or-more-outcomes: met → not met" in text.stdout
     side = " ".join(text.stdout[text.stdout.index("Side by side: examples/cases/leicester-boundary"):].split())
@@ -103,8 +103,8 @@ def test_only_closing_a_version_is_provenance_only_and_exits_0(copy):
     assert report["cases_changed"] == 0
     assert report["provenance_only"]["what"] == [
         {"change": "rule set adult-eligibility period from 2015-04-01 → 2015-04-01 to 2030-12-31", "cases": 12},
-        {"change": "rule set adult-eligibility version 2015.2: content digest", "cases": 12}]
-    assert report["rule_changes"][0]["what"].startswith("rule set adult-eligibility version 2015.2")
+        {"change": "rule set adult-eligibility version 2015.3: content digest", "cases": 12}]
+    assert report["rule_changes"][0]["what"].startswith("rule set adult-eligibility version 2015.3")
     text = run("diff", "rules", str(copy), "examples/cases").stdout
     assert "Provenance only, not counted as changes: 12 case(s)" in text and "NO DECISION CHANGES in 27 cases." in text
 
