@@ -258,13 +258,13 @@ def diff(old, new, cases, generated, samples, output_format):
             old_dir = stack.enter_context(rules_at(old, folder=None if is_git_spec(new) else new))
             new_dir = stack.enter_context(rules_at(new, folder=None if is_git_spec(old) else old))
             engines = []
-            for spec, where in ((old, old_dir), (new, new_dir)):
+            for side, spec, where in (("old", old, old_dir), ("new", new, new_dir)):
                 try:
                     engines.append(api.load(where))
                 except RuleFileError as exc:
                     if output_format == "text":
-                        click.echo(f"The {'old' if spec is old else 'new'} rules ({describe(spec)}) have problems; "
-                                   "nothing was compared. Fix them first (eligibility validate).", err=True)
+                        click.echo(f"The {side} rules ({describe(spec)}) have problems; nothing was compared. "
+                                   "Fix them first (eligibility validate).", err=True)
                     _report_rule_problems(exc.diagnostics, output_format)
                     sys.exit(EXIT_INVALID)
             inputs, problems = case_inputs.read_inputs(cases)
