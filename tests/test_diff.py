@@ -224,8 +224,12 @@ def test_the_pre_commit_hooks_run_the_commands_they_name(tmp_path, monkeypatch):
     assert [h["id"] for h in hooks] == ["eligibility-validate", "eligibility-test", "eligibility-diff"]
     repo = tmp_path / "council-rules"
     shutil.copytree(RULES, repo / "rules")
-    shutil.copytree(EXAMPLES, repo / "examples" / "cases")
-    shutil.copytree(ROOT / "tests" / "cases", repo / "tests" / "cases")
+    for folder, source_folder, names in (("examples/cases", EXAMPLES, ["rutland-boundary-two-outcomes.yaml",
+                                                                        "rutland-eligible.yaml"]),
+                                         ("tests/cases", ROOT / "tests" / "cases", ["adult-eligibility.yaml"])):
+        (repo / folder).mkdir(parents=True)
+        for name in names:                  # a few files keep the test quick; the hooks read whole folders
+            shutil.copy(source_folder / name, repo / folder / name)
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-q", "-m", "rules as agreed")
@@ -240,4 +244,6 @@ def test_the_pre_commit_hooks_run_the_commands_they_name(tmp_path, monkeypatch):
     assert [run(*command(h)).exit_code for h in hooks] == [0, 0, 0]
     _edit(repo / "rules", ADULT, THRESHOLD, THRESHOLD.replace("2", "3"))
     diff = run(*command(hooks[2]))
-    assert diff.exit_code == 1 and "DECISIONS CHANGE" in diff.stdout and "tests/cases/adult-eligibility.yaml:" in diff.stdout
+    assert diff.exit_code == 1 and "DECISIONS CHANGE" in diff.stdout
+    assert "examples/cases/rutland-boundary-two-outcomes.yaml: eligible → not eligible" in diff.stdout
+    assert "tests/cases/adult-eligibility.yaml:" in diff.stdout
