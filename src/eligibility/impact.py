@@ -114,7 +114,9 @@ def compare(case_input: CaseInput, old: Side, new: Side) -> Comparison:
     missing_a, missing_b = {m.fact for m in a.missing_facts}, {m.fact for m in b.missing_facts}
     missing = tuple([(f, "added") for f in sorted(missing_b - missing_a)] +
                     [(f, "removed") for f in sorted(missing_a - missing_b)])
-    return Comparison(case_input, kind, authority, old, new, criteria, outputs, missing, provenance_changes(a, b))
+    changed = a.outcome != b.outcome or criteria or outputs or missing
+    return Comparison(case_input, kind, authority, old, new, criteria, outputs, missing,
+                      () if changed else provenance_changes(a, b))     # provenance is reported only where nothing else changed
 
 
 def provenance_changes(a, b) -> tuple:
