@@ -105,8 +105,12 @@ def test_only_closing_a_version_is_provenance_only_and_exits_0(copy):
         {"change": "rule set adult-eligibility period from 2015-04-01 → 2015-04-01 to 2030-12-31", "cases": 12},
         {"change": "rule set adult-eligibility version 2015.3: content digest", "cases": 12}]
     assert report["rule_changes"][0]["what"].startswith("rule set adult-eligibility version 2015.3")
+    assert report["no_rules_in_force_from"] == [{"decision": "adult-eligibility", "authority": a, "date": "2031-01-01"}
+                                                for a in ("leicester", "leicestershire", "rutland")]
     text = run("diff", "rules", str(copy), "examples/cases").stdout
     assert "Provenance only, not counted as changes: 12 case(s)" in text and "NO DECISION CHANGES in 27 cases." in text
+    assert "WARNING: from 2031-01-01 no rules for adult-eligibility are in force for leicester, leicestershire, " \
+           "rutland" in " ".join(text.split())
 
 
 def test_generated_cases_reach_both_sides_of_a_closed_period(copy):

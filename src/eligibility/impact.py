@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .case_inputs import CaseInput
 from .diagnostics import CaseError, EvaluationError
-from .scope import derivation_refs, refs_in
+from .scope import AUTHORITIES, derivation_refs, refs_in
 
 NOT_DECIDED = "not_decided"
 
@@ -265,6 +265,17 @@ def _decisions_reading_settings(*engines) -> dict:
     return found
 
 
+def gaps(old, new, changes: list[RuleChange]) -> list[tuple]:
+    """(decision, authority, day) where a change leaves no rules in force that were in force before."""
+    found = []
+    for decision in sorted(set(old.decisions) | set(new.decisions)):
+        for day in boundary_dates(changes, decision):
+            for authority in AUTHORITIES:
+                if old.rule_set_for(decision, authority, day) and not new.rule_set_for(decision, authority, day):
+                    found.append((decision, authority, day))
+    return found
+
+
 def _canonical(value):
     """Model records as plain data, without where they were written (a moved line is not a change)."""
     if dataclasses.is_dataclass(value):
@@ -347,6 +358,7 @@ class Report:
     failures: list                   # Comparisons where the engine failed
     input_problems: list             # Diagnostics of case files that could not be read
     seconds: float = 0.0
+    gaps: list = field(default_factory=list)   # (decision, authority, day) left without rules in force
 
     @property
     def changed(self) -> int:
@@ -366,6 +378,8 @@ class Report:
                 "not_decided_under_either": [c.to_dict() for c in self.not_decided],
                 "engine_failures": [c.to_dict() for c in self.failures],
                 "input_problems": [p.to_dict() for p in self.input_problems],
+                "no_rules_in_force_from": [{"decision": d, "authority": a, "date": day.isoformat()}
+                                           for d, a, day in self.gaps],
                 "seconds": round(self.seconds, 3)}
 
 
@@ -375,6 +389,7 @@ def compare_all(old_engine, new_engine, inputs, *, old: str, new: str, generated
     started = time.perf_counter()
     report = Report(old, new, changes if changes is not None else rule_changes(old_engine, new_engine), {},
                     len(inputs), len(generated), Counter(), 0, [], [], list(input_problems))
+    report.gaps = gaps(old_engine, new_engine, report.rule_changes)
     for case_input in [*inputs, *generated]:
         result = compare(case_input, decide(old_engine, case_input), decide(new_engine, case_input))
         if result.failed:

@@ -64,6 +64,15 @@ def report_text(report: Report, samples: int = 1, *, command_hint: str = "", rul
                          "them all, with their facts)")
         for c in ordered[:samples]:
             lines += [""] + side_by_side(c)
+    if report.gaps:
+        lines.append("")
+        grouped = {}
+        for decision, authority, day in report.gaps:
+            grouped.setdefault((decision, day), []).append(authority)
+        for (decision, day), authorities in grouped.items():
+            lines += _wrap(f"WARNING: from {day.isoformat()} no rules for {decision} are in force for "
+                           f"{', '.join(authorities)} (there were before this change): cases decided on or after that "
+                           f"date will be refused (C405). If a new version is meant to follow, add it.", "")
     if report.provenance_cases:
         what = ", ".join(f"{k} ({n})" for k, n in sorted(report.provenance.items(), key=lambda kv: (-kv[1], kv[0])))
         lines += [""] + _wrap(f"Provenance only, not counted as changes: {report.provenance_cases} case(s) are decided "
