@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 
@@ -13,9 +14,25 @@ _HEADINGS = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE",
              "insufficient_information": "INSUFFICIENT INFORMATION"}
 
 
+_WIDTH = 92
+
+
 def _wrap(text: str, indent: str, hanging: str | None = None) -> str:
-    return textwrap.fill(" ".join(text.split()), width=92, initial_indent=indent,
-                         subsequent_indent=indent if hanging is None else hanging)
+    """``textwrap.fill`` of the text with its whitespace collapsed, to 92 columns.
+
+    A text that fits on one line needs no wrapping; longer ones (criterion texts,
+    citations, the fixed blocks of a rule set) recur across decisions and are wrapped
+    once each.
+    """
+    text = " ".join(text.split())
+    if text and len(indent) + len(text) <= _WIDTH:
+        return indent + text
+    return _fill(text, indent, indent if hanging is None else hanging)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fill(text: str, indent: str, hanging: str) -> str:
+    return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=hanging)
 
 
 def decision_text(d: Decision, source: str | None = None) -> str:
@@ -58,6 +75,14 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for derived in d.derived:
             item = derived.to_dict()
             lines.append(_wrap(f"- {derived.text}: {_output_value(item['value'])} ({derived.how})", "  ", "    "))
+            note = d.unconfirmed_note("derived", derived.name)
+            if note:
+                lines.append(_wrap(note, "    "))
+    if d.left_out:
+        lines.append("")
+        lines.append(f"Left out (dated after the decision date, {d.decided_on.isoformat()}, so not used):")
+        for item in d.left_out:
+            lines.append(_wrap(f"- {item.sentence()}", "  ", "    "))
     if d.missing_facts:
         lines.append("")
         lines.append("Missing information (record these facts to decide the case):")
