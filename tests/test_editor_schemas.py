@@ -29,7 +29,8 @@ KIND_TO_SCHEMA = {"rule-set": "rule-set", "authority-settings": "settings", "cas
 # Shape rules that validate checks after the schema (build.py), which a JSON Schema cannot state well:
 # an editor does not flag these while typing; `eligibility validate` does.
 CHECKED_AFTER_THE_SCHEMA = {"E201-unverified-without-note", "E204-insufficient-information-outcome",
-                            "E204-last-outcome-without-otherwise", "E204-two-operators"}
+                            "E204-last-outcome-without-otherwise", "E204-two-operators",
+                            "E204-dated-by-not-a-date-field"}
 
 
 @pytest.fixture(scope="module")
