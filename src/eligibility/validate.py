@@ -20,7 +20,6 @@ from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
 RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "letter-content")
-_BASE = "https://eligibility.example/schemas/"
 _TYPE_WORDS = {
     "boolean": "true or false",
     "integer": "a whole number",
@@ -38,13 +37,18 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
+def _retrieve(uri: str) -> Resource:
+    """A shipped schema that another refers to, found by its file name (the part after the last '/')."""
+    return Resource.from_contents(load_schema(uri.rsplit("/", 1)[-1].removesuffix(".schema.json")))
+
+
 @lru_cache(maxsize=None)
 def _registry():
     from referencing import Registry, Resource
     names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
              "case-tests", "letter-content")
-    pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
-    return Registry().with_resources(pairs)
+    pairs = [(f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
+    return Registry(retrieve=_retrieve).with_resources(pairs)
 
 
 def _is_whole_number(_checker, value) -> bool:
