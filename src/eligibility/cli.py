@@ -11,6 +11,7 @@ Exit codes:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -206,6 +207,59 @@ def variations(on, output_format, rules_dir):
         click.echo(render.decisions_json([v.to_dict() for v in register]), nl=False)
     else:
         click.echo(render.variations_text(register, on), nl=False)
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the JSON lines here (default: standard output). Re-running with the same file "
+                   "continues after its last whole line.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes (default: the number of cores).")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the [dask] extra).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on standard error (default: when it is a terminal).")
+@_RULES
+def batch(inputs, out, workers, dask_address, progress, rules_dir):
+    """Decide many cases: JSONL, CSV (dotted columns), folders of case files, or - for standard input.
+
+    Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
+    Exit 0 when every input is decided, 1 when some are invalid, 3 when some failed.
+    """
+    from . import batch as batch_run, progress as progress_bar   # imported here: check does not need them
+    from .batch_inputs import InputError, check_inputs
+
+    try:
+        check_inputs(inputs)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="INPUT")
+    _load(rules_dir, "text")
+    bar = progress_bar.ProgressBar(progress)
+    try:
+        summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
+                                progress=bar, stdout=sys.stdout.buffer)
+    except batch_run.ResumeError as exc:
+        bar.close()
+        click.echo(f"eligibility batch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    bar.close()
+    click.echo(summary.text(), err=True)
+    sys.exit(summary.exit_code)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes (the engine holds the GIL, so processes, not threads, add throughput).")
+@_RULES
+def serve(host, port, workers, rules_dir):
+    """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
+    from . import server             # imported here: the optional [service] extra
+
+    _load(rules_dir, "text")
+    server.run(host, port, workers, rules_dir)
 
 
 def main(argv=None):

@@ -42,7 +42,7 @@ def load_schema(name: str) -> dict:
 @lru_cache(maxsize=None)
 def _registry() -> Registry:
     names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
-             "case-tests")
+             "case-tests", "decision-record", "problem", "batch-line")
     pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
     return Registry().with_resources(pairs)
 
@@ -68,6 +68,17 @@ def _inline(schema, registry_schemas: dict):
     if isinstance(schema, list):
         return [_inline(v, registry_schemas) for v in schema]
     return schema
+
+
+def standalone_schema(name: str) -> dict:
+    """A shipped schema with its references to common.schema.json written out in place."""
+    return _inline(load_schema(name), {"common": load_schema("common")})
+
+
+def check_against(name: str, data) -> list[str]:
+    """Where data breaks a shipped schema, as 'path: message' lines (empty when it conforms)."""
+    validator = _Validator(load_schema(name), registry=_registry(), format_checker=FormatChecker())
+    return [f"{json_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
 
 
 @lru_cache(maxsize=None)
