@@ -20,7 +20,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 from live_server import get
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 20
 
 
 @pytest.fixture(scope="module")
@@ -64,12 +64,12 @@ def test_generated_cases_with_a_decision_authority_and_date_are_decided_or_refus
     @given(case=operation.as_strategy(), decision=st.sampled_from(kinds),
            authority=st.sampled_from(["leicester", "leicestershire", "rutland"]),
            on=st.dates(dt.date(2016, 1, 1), dt.date(2030, 12, 31)))
-    @settings(max_examples=40, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     def conforms(case, decision, authority, on):
         case.query = {"decision": decision, "authority": authority, "on": on.isoformat()}
         statuses.append(case.call_and_validate(checks=CHECKS).status_code)
 
     conforms()
-    assert statuses.count(200) >= 10, statuses          # most generated cases are decided, and checked as records
+    assert statuses.count(200) >= 8, statuses          # most generated cases are decided, and checked as records
     assert set(statuses) <= {200, 400, 422}

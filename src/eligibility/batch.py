@@ -274,12 +274,11 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
     if progress:
         progress(len(done))
     started = time.perf_counter()
-    handle = open(out, "ab") if out else stdout
+    handle = open(out, "ab", buffering=0) if out else stdout       # unbuffered: one write per whole line
     runner = _runner(rules_dir, workers, dask_address)
     try:
         for status, line in ordered_lines(runner, items, 1 if workers <= 1 and not dask_address else CHUNK):
-            handle.write(line.encode("utf-8") + b"\n")
-            handle.flush()
+            _write_line(handle, line.encode("utf-8") + b"\n")
             summary.counts[status] += 1
             if progress:
                 progress(1)
@@ -289,6 +288,15 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
             handle.close()
         summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _write_line(handle, data: bytes) -> None:
+    """Write all of one line and flush it, so that a killed run leaves only whole lines (or a cut last one)."""
+    view = memoryview(data)
+    while view:
+        written = handle.write(view)
+        view = view[written if written is not None else len(view):]
+    handle.flush()
 
 
 def _prepend(first, rest):

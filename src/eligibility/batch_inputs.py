@@ -136,9 +136,19 @@ def row_case(header, row, vocabulary: m.Vocabulary) -> dict:
         if cell == "":
             continue                                        # not recorded
         parts = column.split(".")
-        field = vocabulary.fields.get(".".join(p for p in parts[1:] if not p.isdigit()))
+        field = field_at(vocabulary, [p for p in parts[1:] if not p.isdigit()])
         _put(case, parts, cell_value(cell, field) if parts[0] == "facts" else cell)
     return case
+
+
+def field_at(vocabulary: m.Vocabulary, names) -> m.FieldDef | None:
+    """The case field at a path of names (list items' fields are found through their list)."""
+    field = vocabulary.fields.get(names[0]) if names else None
+    for name in names[1:]:
+        if field is None:
+            return None
+        field = next((c for c in field.children if c.path.rsplit(".", 1)[-1] == name), None)
+    return field
 
 
 def cell_value(cell: str, field: m.FieldDef | None):
