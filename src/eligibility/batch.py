@@ -51,7 +51,8 @@ class Summary:
 
     def text(self) -> str:
         new = self.total - self.resumed
-        rate = f", {new / self.seconds:.0f} inputs/s" if self.seconds > 0 and new else ""
+        per_second = new / self.seconds if self.seconds > 0 else 0
+        rate = f", {per_second:.0f} inputs/s" if per_second >= 10 else f", {per_second:.1f} inputs/s" if new else ""
         kept = f" ({self.resumed} kept from the earlier run)" if self.resumed else ""
         return (f"{self.total} input(s){kept}: {self.counts['decided']} decided, {self.counts['invalid']} invalid, "
                 f"{self.counts['failed']} failed; {new} in {self.seconds:.1f} s{rate}")

@@ -227,15 +227,20 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
     Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
     Exit 0 when every input is decided, 1 when some are invalid, 3 when some failed.
     """
-    from . import batch as batch_run, progress as progress_bar   # imported here: check does not need them
+    from . import batch as batch_run                # imported here: check does not need it
     from .batch_inputs import InputError, check_inputs
 
     try:
         check_inputs(inputs)
     except InputError as exc:
         raise click.BadParameter(str(exc), param_hint="INPUT")
+    if dask_address:
+        _optional("dask_runner", "dask")
     _load(rules_dir, "text")
-    bar = progress_bar.ProgressBar(progress)
+    if progress is False or (progress is None and not sys.stderr.isatty()):
+        bar = _NoBar()
+    else:
+        bar = _optional("progress", "batch").ProgressBar(progress)
     try:
         summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
                                 progress=bar, stdout=sys.stdout.buffer)
@@ -256,10 +261,29 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
 @_RULES
 def serve(host, port, workers, rules_dir):
     """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
-    from . import server             # imported here: the optional [service] extra
-
+    server = _optional("server", "service")
     _load(rules_dir, "text")
     server.run(host, port, workers, rules_dir)
+
+
+def _optional(module: str, extra: str):
+    """A module that needs an optional extra; exit 2 with the install command when it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{module}", __package__)
+    except ImportError as exc:
+        click.echo(f"eligibility: this needs the optional '{extra}' extra ({exc}); install it with "
+                   f"pip install \"eligibility[{extra}]\"", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+class _NoBar:
+    def __call__(self, count):
+        pass
+
+    def close(self):
+        pass
 
 
 def main(argv=None):

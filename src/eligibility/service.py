@@ -24,7 +24,6 @@ from starlette.exceptions import HTTPException
 
 from . import __version__, api, envelope, openapi
 from .cases import is_date
-from .consistency import variation_register
 from .diagnostics import CaseError, Diagnostic, Span
 
 RULES_VARIABLE = "ELIGIBILITY_RULES"          # how `eligibility serve --rules` reaches each worker process
@@ -100,6 +99,7 @@ def create_app(rules_dir=None) -> FastAPI:
             raise Problem(400, f"'on' is {on!r}, not a date", [Diagnostic(
                 "C404", f"{on!r} is not a date written YYYY-MM-DD", Span("<request>"), "$.query.on",
                 "write dates as YYYY-MM-DD, e.g. 2024-05-01")])
+        from .consistency import variation_register         # imported here: it loads Hypothesis, deciding does not
         return _ok([v.to_dict() for v in variation_register(engine, dt.date.fromisoformat(on) if on else None)])
 
     @app.post("/v1/decisions")
