@@ -125,7 +125,7 @@ class _Here:
 
     def __init__(self, rules_dir):
         self.rules_dir = rules_dir
-        self.window = 1
+        self.window = self.chunk = 1          # each line written as soon as it is decided
 
     def submit(self, chunk):
         return _Done(decide_chunk(self.rules_dir, chunk))
@@ -150,7 +150,7 @@ class _LocalPool:
 
     def __init__(self, rules_dir, workers: int):
         self.rules_dir, self.workers = rules_dir, workers
-        self.window = workers * 4
+        self.window, self.chunk = workers * 4, CHUNK
         self.pool = self._start()
 
     def _start(self):
@@ -261,8 +261,14 @@ def _skip_done(items, done: list[str], out: str):
 
 
 def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address: str | None = None,
-        progress=None, stdout=None) -> Summary:
-    """Decide every input into ``out`` (or ``stdout``); ``progress(n)`` is called after each line."""
+        progress=None, stdout=None, engine=None) -> Summary:
+    """Decide every input into ``out`` (or ``stdout``); ``progress(n)`` is called after each line.
+
+    ``engine``, if given, is the engine already loaded from ``rules_dir`` in this process.
+    """
+    if engine is not None:
+        with _engines_lock:
+            _engines.setdefault(rules_dir, engine)
     engine = _engine(rules_dir)
     summary = Summary()
     done = _resume(out, summary) if out else []
@@ -278,7 +284,7 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
     handle = open(out, "ab", buffering=0) if out else stdout       # unbuffered: one write per whole line
     runner = _runner(rules_dir, workers, dask_address)
     try:
-        for status, line in ordered_lines(runner, items, 1 if workers <= 1 and not dask_address else CHUNK):
+        for status, line in ordered_lines(runner, items, runner.chunk):
             _write_line(handle, line.encode("utf-8") + b"\n")
             summary.counts[status] += 1
             if progress:

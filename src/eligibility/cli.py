@@ -236,14 +236,14 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
         raise click.BadParameter(str(exc), param_hint="INPUT")
     if dask_address:
         _optional("dask_runner", "dask")
-    _load(rules_dir, "text")
+    engine = _load(rules_dir, "text")
     if progress is False or (progress is None and not sys.stderr.isatty()):
         bar = _NoBar()
     else:
         bar = _optional("progress", "batch").ProgressBar(progress)
     try:
         summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
-                                progress=bar, stdout=sys.stdout.buffer)
+                                progress=bar, stdout=sys.stdout.buffer, engine=engine)
     except batch_run.ResumeError as exc:
         bar.close()
         click.echo(f"eligibility batch: {exc}", err=True)

@@ -13,6 +13,8 @@ from .batch import decide_chunk
 
 
 class DaskRunner:
+    chunk = 64                      # inputs per task: fewer, larger tasks keep the scheduler's share small
+
     def __init__(self, address: str, rules_dir):
         self.client = Client(address, timeout="30s")
         self.rules_dir = rules_dir
