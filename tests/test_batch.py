@@ -68,9 +68,10 @@ def test_jsonl_in_input_order_with_bad_lines_costing_no_other_decision(tmp_path,
 
 
 def test_a_folder_of_case_files_all_decided_exits_0(records):
-    code, out, err = _run(str(EXAMPLES), "--workers", "1")
+    code, out, err = _run(str(EXAMPLES), "--workers", "1", "--progress")
     lines = _lines(out)
     assert code == batch.EXIT_OK
+    assert "27 inputs" in err and "27 input(s): 27 decided, 0 invalid, 0 failed" in err      # bar and summary
     assert [Path(line["input"]).name for line in lines] == sorted(records)
     assert [line["decision"] for line in lines] == [records[n] for n in sorted(records)]
 
