@@ -199,3 +199,19 @@ def test_a_dask_local_cluster_writes_the_same_bytes_as_a_serial_run(tmp_path, ca
         assert batch.run([str(source)], str(spread), dask_address=cluster.scheduler_address).exit_code == 1
     assert spread.read_bytes() == serial.read_bytes()
     assert serial.read_bytes().count(b"\n") == 2 * len(cases) + 1
+
+
+def test_a_folder_with_broken_and_deeply_nested_case_files_decides_the_others(tmp_path, records):
+    shutil.copy(EXAMPLES / "rutland-eligible.yaml", tmp_path / "a.yaml")
+    (tmp_path / "b.yaml").write_text("facts: [unclosed\n")
+    (tmp_path / "c.json").write_text("[" * 500 + "]" * 500)
+    (tmp_path / "d.yml").write_text("facts:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 1000)))
+    shutil.copy(EXAMPLES / "leicester-eligible.yaml", tmp_path / "e.yaml")
+    code, out, _ = _run(str(tmp_path), "--workers", "1")
+    lines = _lines(out)
+    assert code == batch.EXIT_INVALID
+    assert [(Path(line["input"]).name, line["status"]) for line in lines] == [
+        ("a.yaml", "decided"), ("b.yaml", "invalid"), ("c.json", "invalid"), ("d.yml", "invalid"), ("e.yaml", "decided")]
+    assert lines[0]["decision"] == records["rutland-eligible.yaml"]
+    assert lines[4]["decision"] == records["leicester-eligible.yaml"]
+    assert lines[1]["problems"][0]["line"] == 1

@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from . import api, envelope
 from .batch_inputs import Item, read_all
 from .cases import read_case
-from .diagnostics import CaseError
 from .source import YamlProblem
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
@@ -91,13 +90,8 @@ def decide_item(engine, item: Item) -> envelope.Result:
         except YamlProblem as exc:
             return envelope.invalid([exc.diagnostic], unreadable=True)
         except RecursionError:
-            return envelope.decide_json(engine, "[" * (envelope.MAX_DEPTH + 1), item.label)
-        try:
-            return envelope.Result(envelope.DECIDED, engine.decide(data, smap=smap).to_dict())
-        except CaseError as exc:
-            return envelope.invalid(exc.diagnostics)
-        except Exception:                                   # the same handling as any other input
-            return envelope.decide_data(engine, data, item.label)
+            return envelope.invalid(envelope.too_deep(item.label).diagnostics, unreadable=True)
+        return envelope.decide_data(engine, data, item.label, smap=smap)
     return envelope.invalid(item.payload)
 
 

@@ -57,9 +57,9 @@ def parse_json(text: str | bytes, name: str):
     except _Refused as exc:
         raise _unreadable(name, str(exc), None, None, exc.hint) from None
     except RecursionError:
-        raise _too_deep(name) from None
+        raise too_deep(name) from None
     if _depth_exceeds(data, MAX_DEPTH):
-        raise _too_deep(name)
+        raise too_deep(name)
     return data
 
 
@@ -97,7 +97,7 @@ def _unreadable(name, message, line, column, hint) -> CaseError:
     return CaseError([Diagnostic("C401", message, Span(name, line, column), "$", hint)])
 
 
-def _too_deep(name) -> CaseError:
+def too_deep(name) -> CaseError:
     return _unreadable(name, f"the input is nested more than {MAX_DEPTH} levels deep", None, None,
                        "a case envelope holds its facts a few levels deep; check how the input was produced")
 
@@ -111,16 +111,16 @@ def decide_json(engine, text: str | bytes, name: str, decision=None, authority=N
     return decide_data(engine, data, name, decision, authority, on)
 
 
-def decide_data(engine, data, name: str, decision=None, authority=None, on=None) -> Result:
-    """Decide a case envelope given as data (as read from JSON, YAML or a CSV row)."""
+def decide_data(engine, data, name: str, decision=None, authority=None, on=None, smap=None) -> Result:
+    """Decide a case envelope given as data (as read from JSON, a CSV row, or a case file with its source map)."""
     try:
-        record = engine.decide(data, decision, authority, on, smap=data_source_map(name)).to_dict()
+        record = engine.decide(data, decision, authority, on, smap=smap or data_source_map(name)).to_dict()
     except CaseError as exc:
         return invalid(exc.diagnostics)
     except EvaluationError as exc:
         return failed(name, f"the rules engine failed: {exc}")
     except RecursionError:
-        return invalid([_too_deep(name).diagnostics[0]])
+        return invalid(too_deep(name).diagnostics)
     except Exception as exc:            # a fault in this program: no decision for this input, and the others go on
         return failed(name, f"internal error ({type(exc).__name__}: {exc})")
     return Result(DECIDED, record)
@@ -132,4 +132,4 @@ def failed(name: str, message: str) -> Result:
 
 
 __all__ = ["Result", "MAX_DEPTH", "DECIDED", "INVALID", "FAILED", "parse_json", "decide_json", "decide_data",
-           "invalid", "failed"]
+           "invalid", "failed", "too_deep"]
