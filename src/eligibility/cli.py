@@ -237,10 +237,15 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
     if dask_address:
         _optional("dask_runner", "dask")
     engine = _load(rules_dir, "text")
-    if progress is False or (progress is None and not sys.stderr.isatty()):
-        bar = _NoBar()
-    else:
-        bar = _optional("progress", "batch").ProgressBar(progress)
+    bar = _NoBar()
+    if progress:
+        bar = _optional("progress", "batch").ProgressBar(True)
+    elif progress is None and sys.stderr.isatty():
+        try:
+            from .progress import ProgressBar          # a bar when the [batch] extra is installed
+            bar = ProgressBar(True)
+        except ImportError:
+            pass
     try:
         summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
                                 progress=bar, stdout=sys.stdout.buffer, engine=engine)
