@@ -98,6 +98,13 @@ def test_an_invalid_case_is_422_with_the_problems_check_gives(port, tmp_path):
     assert any("did you mean 'date_of_birth'" in (p["hint"] or "") for p in problem["problems"])
 
 
+def test_a_query_date_that_is_not_a_date_is_400(port):
+    case = example_envelopes()["leicester-eligible.yaml"]
+    for path in ("/v1/decisions?on=2024-02-30", "/v1/decision-batches?on=yesterday"):
+        status, kind, problem = post(port, path, case if "decisions?" in path else [case])
+        assert (status, kind, problem["problems"][0]["path"]) == (400, PROBLEM, "$.query.on"), path
+
+
 def test_no_rules_in_force_is_422(port):
     case = example_envelopes()["leicester-eligible.yaml"]
     status, kind, problem = post(port, "/v1/decisions?on=1980-01-01", case)

@@ -76,7 +76,7 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _problems(*statuses) -> dict:
-    words = {400: "The body or a query parameter is malformed (not JSON, nested too deeply, a bad date).",
+    words = {400: "The body or a query parameter is malformed (not JSON, nested too deeply, 'on' not a date).",
              404: "No such endpoint.",
              413: f"The body is larger than {MAX_BODY} bytes.",
              422: "The case is invalid, or no rules are in force for the decision, authority and date.",

@@ -94,11 +94,7 @@ def create_app(rules_dir=None) -> FastAPI:
 
     @app.get("/v1/variations")
     async def variations(request: Request):
-        on = request.query_params.get("on")
-        if on is not None and not is_date(on):
-            raise Problem(400, f"'on' is {on!r}, not a date", [Diagnostic(
-                "C404", f"{on!r} is not a date written YYYY-MM-DD", Span("<request>"), "$.query.on",
-                "write dates as YYYY-MM-DD, e.g. 2024-05-01")])
+        on = _query_date(request)
         from .consistency import variation_register         # imported here: it loads Hypothesis, deciding does not
         return _ok([v.to_dict() for v in variation_register(engine, dt.date.fromisoformat(on) if on else None)])
 
@@ -135,7 +131,17 @@ def create_app(rules_dir=None) -> FastAPI:
 
 def _overrides(request: Request) -> tuple:
     query = request.query_params
-    return query.get("decision"), query.get("authority"), query.get("on")
+    return query.get("decision"), query.get("authority"), _query_date(request)
+
+
+def _query_date(request: Request) -> str | None:
+    """The 'on' query parameter; a value that is not a date is a malformed request (400)."""
+    on = request.query_params.get("on")
+    if on is not None and not is_date(on):
+        raise Problem(400, f"'on' is {on!r}, not a date", [Diagnostic(
+            "C404", f"{on!r} is not a date written YYYY-MM-DD", Span("<request>"), "$.query.on",
+            "write dates as YYYY-MM-DD, e.g. 2024-05-01")])
+    return on
 
 
 async def _body(request: Request) -> bytes:
