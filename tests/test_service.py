@@ -164,3 +164,23 @@ def test_health_answers_while_a_long_request_is_decided(port):
     assert finished["status"] == 200
     assert len(answered_during) >= 3, finished                 # the long request outlasted several health checks
     assert max(answered_during) < finished["seconds"] / 2
+
+
+@pytest.mark.slow
+def test_two_worker_processes_answer_concurrent_requests_with_the_same_records(check_json):
+    from live_server import running_server
+
+    cases = example_envelopes()
+    with running_server(workers=2) as two:
+        results = {}
+
+        def ask(name):
+            results[name] = post(two, "/v1/decisions", cases[name])
+
+        threads = [threading.Thread(target=ask, args=(name,)) for name in cases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    assert {name: (status, record) for name, (status, _, record) in results.items()} == {
+        name: (200, check_json[name]) for name in cases}
