@@ -184,3 +184,26 @@ def test_two_worker_processes_answer_concurrent_requests_with_the_same_records(c
             thread.join(timeout=120)
     assert {name: (status, record) for name, (status, _, record) in results.items()} == {
         name: (200, check_json[name]) for name in cases}
+
+
+def test_every_bad_case_gets_the_problems_check_gives(port):
+    """The golden bad cases (each with one defect) give the same code, message, path and hint over HTTP."""
+    from eligibility.cases import read_case
+    from eligibility.source import YamlProblem
+
+    readable = {}
+    for folder in sorted((EXAMPLES.parents[1] / "tests" / "golden" / "bad_cases").iterdir()):
+        try:
+            readable[folder.name] = (folder / "case.yaml", read_case(folder / "case.yaml")[0])
+        except YamlProblem:
+            continue                                   # not YAML at all: nothing to send as JSON
+    out = subprocess.run(eligibility_command() + ["check", "--format", "json", *(str(f) for f, _ in readable.values())],
+                         capture_output=True, text=True).stdout
+    expected = dict(zip(readable, json.loads(out)))
+    keep = ("code", "message", "path", "hint")
+    assert len(readable) >= 10
+    for name, (_, case) in readable.items():
+        status, kind, problem = post(port, "/v1/decisions", case)
+        assert (status, kind) == (422, PROBLEM), name
+        assert [{k: p[k] for k in keep} for p in problem["problems"]] == [
+            {k: p[k] for k in keep} for p in expected[name]["problems"]], name

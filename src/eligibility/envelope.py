@@ -114,7 +114,7 @@ def decide_json(engine, text: str | bytes, name: str, decision=None, authority=N
 def decide_data(engine, data, name: str, decision=None, authority=None, on=None, smap=None) -> Result:
     """Decide a case envelope given as data (as read from JSON, a CSV row, or a case file with its source map)."""
     try:
-        record = engine.decide(data, decision, authority, on, smap=smap or data_source_map(name)).to_dict()
+        record = engine.decide(data, decision, authority, on, smap=smap or source_map(data, name)).to_dict()
     except CaseError as exc:
         return invalid(exc.diagnostics)
     except EvaluationError as exc:
@@ -124,6 +124,22 @@ def decide_data(engine, data, name: str, decision=None, authority=None, on=None,
     except Exception as exc:            # a fault in this program: no decision for this input, and the others go on
         return failed(name, f"internal error ({type(exc).__name__}: {exc})")
     return Result(DECIDED, record)
+
+
+def source_map(data, name: str):
+    """A source map naming every path in the data (JSON has no line numbers to give), so that each
+    problem has the same path as when the same case is read from a file."""
+    smap = data_source_map(name)
+    span = smap.positions[()]
+    stack = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        smap.positions[path] = span
+        if isinstance(value, dict):
+            stack.extend((path + (k,), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((path + (i,), v) for i, v in enumerate(value))
+    return smap
 
 
 def failed(name: str, message: str) -> Result:
