@@ -215,3 +215,15 @@ def test_a_folder_with_broken_and_deeply_nested_case_files_decides_the_others(tm
     assert lines[0]["decision"] == records["rutland-eligible.yaml"]
     assert lines[4]["decision"] == records["leicester-eligible.yaml"]
     assert lines[1]["problems"][0]["line"] == 1
+
+
+def test_an_output_file_that_is_not_batch_output_is_left_untouched(tmp_path, cases):
+    source = _jsonl(tmp_path / "cases.jsonl", list(cases.values())[:1])
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"first line\nlast line without an end")
+    code, _, err = _run(str(source), "-o", str(notes), "--workers", "1")
+    assert code == 2 and "this command writes" in err
+    assert notes.read_bytes() == b"first line\nlast line without an end"
+    notes.write_bytes(b"one line without an end")
+    assert _run(str(source), "-o", str(notes), "--workers", "1")[0] == 2
+    assert notes.read_bytes() == b"one line without an end"

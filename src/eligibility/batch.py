@@ -30,6 +30,7 @@ from .source import YamlProblem
 
 EXIT_OK, EXIT_INVALID, EXIT_FAILED = 0, 1, 3
 CHUNK = 16                      # inputs sent to a worker at a time
+_LINE_START = b'{"decision":'   # every output line starts so (keys are sorted)
 
 
 @dataclass
@@ -222,15 +223,17 @@ def _one_at_a_time(runner, chunk):
 
 
 # -- the output file -----------------------------------------------------------------------------------
-def _resume(path: str, summary: Summary) -> list[str]:
-    """The labels of the whole lines already in the output file; an unfinished last line is cut off."""
+def _resume(path: str, summary: Summary) -> tuple[list[str], int]:
+    """The labels of the whole lines already in the output file, and where the last of them ends."""
     if not os.path.exists(path):
-        return []
-    with open(path, "r+b") as handle:
+        return [], 0
+    with open(path, "rb") as handle:
         data = handle.read()
-        end = data.rfind(b"\n") + 1
-        if end < len(data):
-            handle.truncate(end)
+    end = data.rfind(b"\n") + 1
+    tail = data[end:]
+    if tail and not (tail.startswith(_LINE_START) or _LINE_START.startswith(tail)):
+        raise ResumeError(f"{path}: its last line is not one this command writes; "
+                          "give another output file or remove this one")
     labels = []
     for number, raw in enumerate(data[:end].splitlines(), start=1):
         try:
@@ -240,7 +243,7 @@ def _resume(path: str, summary: Summary) -> list[str]:
         except (ValueError, KeyError, TypeError) as exc:
             raise ResumeError(f"{path}:{number}: not a line this command writes ({exc}); "
                               "give another output file or remove this one") from None
-    return labels
+    return labels, end
 
 
 def _skip_done(items, done: list[str], out: str):
@@ -265,13 +268,15 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
             _engines.setdefault(rules_dir, engine)
     engine = _engine(rules_dir)
     summary = Summary()
-    done = _resume(out, summary) if out else []
+    done, end = _resume(out, summary) if out else ([], 0)
     summary.resumed = len(done)
     items = read_all(inputs, engine.corpus.vocabulary)
     if done:
         items = _skip_done(items, done, out)
         next_item = next(items, None)                   # checks the output belongs to these inputs
         items = _prepend(next_item, items)
+    if out and os.path.exists(out):
+        os.truncate(out, end)                           # only now: cut an unfinished last line
     if progress:
         progress(len(done))
     started = time.perf_counter()
