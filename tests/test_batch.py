@@ -123,6 +123,7 @@ def test_unknown_input_kinds_are_refused_before_anything_is_decided(tmp_path):
     assert _run(str(tmp_path / "missing.jsonl"))[0] == 2
 
 
+@pytest.mark.slow
 def test_rerun_with_the_same_output_continues_after_the_last_whole_line(tmp_path, cases):
     source = _jsonl(tmp_path / "cases.jsonl", list(cases.values()))
     whole = tmp_path / "whole.jsonl"
