@@ -5,8 +5,10 @@
 
 * Each line is ``{"input", "status", "decision", "problems"}`` (batch-line.schema.json);
   the same input and rules always give the same bytes, wherever it was decided.
-* A killed run leaves only whole lines: a re-run with the same output file keeps them,
-  cuts any unfinished last line, and continues with the next input.
+* Each line goes out in one write, flushed at once, so a killed run leaves whole lines (the
+  last one cut short at worst, when the kill lands inside a write of a long line): a re-run
+  with the same output file keeps the whole lines, cuts an unfinished last one, and continues
+  with the next input.
 * One bad input never costs another its decision: every input is decided on its own, and a
   chunk whose worker dies is decided again one input at a time.
 """
@@ -297,7 +299,7 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
 
 
 def _write_line(handle, data: bytes) -> None:
-    """Write all of one line and flush it, so that a killed run leaves only whole lines (or a cut last one)."""
+    """Write all of one line and flush it: a killed run leaves whole lines, or a cut last one."""
     view = memoryview(data)
     while view:
         written = handle.write(view)
