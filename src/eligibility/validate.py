@@ -87,7 +87,7 @@ def standalone_schema(name: str) -> dict:
 
 def check_against(name: str, data) -> list[str]:
     """Where data breaks a shipped schema, as 'path: message' lines (empty when it conforms)."""
-    validator = _Validator(load_schema(name), registry=_registry(), format_checker=FormatChecker())
+    validator = _new_validator(load_schema(name), registry=_registry())
     return [f"{json_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
 
 
