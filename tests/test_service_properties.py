@@ -35,7 +35,7 @@ def api_schema(port):
 
 def _operations():
     return ["GET /health", "GET /v1/decision-kinds", "GET /v1/rule-sets", "GET /v1/variations",
-            "POST /v1/decisions", "POST /v1/decision-batches"]
+            "POST /v1/decisions", "POST /v1/decision-batches", "POST /v1/letters"]
 
 
 @pytest.mark.parametrize("label", _operations())

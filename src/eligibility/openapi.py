@@ -78,6 +78,7 @@ def _json(schema: dict, description: str) -> dict:
 def _problems(*statuses) -> dict:
     words = {400: "The body or a query parameter is malformed (not JSON, nested too deeply, 'on' not a date).",
              404: "No such endpoint.",
+             406: "A letter was asked for in a format other than text/html or application/pdf.",
              413: f"The body is larger than {MAX_BODY} bytes.",
              422: "The case is invalid, or no rules are in force for the decision, authority and date.",
              503: "The rules engine failed; no decision was given. Trying again may succeed."}
@@ -143,6 +144,19 @@ def document(facts_schema: dict, version: str) -> dict:
                     "schema": {"type": "array", "items": {"$ref": _component_ref("CaseEnvelope")}}}}},
                 "responses": {"200": _json({"type": "array", "items": {"$ref": _component_ref("BatchLine")}},
                                            "One result per case, in order."), **_problems(400, 413, 422)}}},
+            "/v1/letters": {"post": {
+                "operationId": "letter", "summary": "Decide one case and write the letter to the person",
+                "description": "The body is a case envelope, as for /v1/decisions. The answer is the letter that "
+                               "'eligibility letter' writes for the same case (Care Act 2014 s13(2) record, or a "
+                               "notice with reasons): HTML, or PDF when the Accept header asks for "
+                               "application/pdf.",
+                "parameters": copy.deepcopy(_OVERRIDES),
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": _component_ref("CaseEnvelope")}}}},
+                "responses": {"200": {"description": "The letter.", "content": {
+                    "text/html": {"schema": {"type": "string"}},
+                    "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}},
+                    **_problems(400, 406, 413, 422, 503)}}},
         },
         "components": {"schemas": schemas(facts_schema)},
     }

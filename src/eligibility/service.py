@@ -6,6 +6,7 @@ process; `eligibility serve --workers N` runs N processes). Every error is an RF
 problem (application/problem+json) carrying the same problems as the command line:
 
     400  the body or a query parameter is malformed (not JSON, nested too deeply, a bad date)
+    406  a letter is asked for in a format other than HTML or PDF
     413  the body is larger than 1 MiB
     422  the case is invalid, or no rules are in force for it
     503  the rules engine failed: no decision was given
@@ -24,12 +25,13 @@ from starlette.exceptions import HTTPException
 
 from . import __version__, api, envelope, openapi
 from .cases import is_date
-from .diagnostics import CaseError, Diagnostic, Span
+from .diagnostics import CaseError, Diagnostic, EvaluationError, Span
 
 RULES_VARIABLE = "ELIGIBILITY_RULES"          # how `eligibility serve --rules` reaches each worker process
 _TITLES = {400: ("malformed-request", "The request is malformed"),
            404: ("not-found", "There is no such endpoint"),
            405: ("method-not-allowed", "This endpoint does not accept this method"),
+           406: ("not-acceptable", "The letter cannot be given in the format asked for"),
            413: ("too-large", "The request body is too large"),
            422: ("invalid-case", "The case cannot be decided as it stands"),
            500: ("internal-error", "The service failed"),
@@ -126,7 +128,46 @@ def create_app(rules_dir=None) -> FastAPI:
             for i, case in enumerate(cases)])
         return _ok(lines)
 
+    @app.post("/v1/letters")
+    async def letter(request: Request):
+        output_format = _letter_format(request)
+        body = await _body(request)
+        content = await run_in_threadpool(_letter, engine, body, output_format, _overrides(request))
+        return Response(content, media_type=LETTER_TYPES[output_format])
+
     return app
+
+
+LETTER_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+
+def _letter_format(request: Request) -> str:
+    """html or pdf, from the Accept header (HTML when it names neither but accepts anything)."""
+    accept = request.headers.get("accept", "*/*").lower()
+    kinds = [part.split(";")[0].strip() for part in accept.split(",")]
+    for kind in kinds:
+        if kind == "application/pdf":
+            return "pdf"
+        if kind in ("text/html", "text/*", "*/*"):
+            return "html"
+    raise Problem(406, f"letters are given as text/html or application/pdf, not {accept!r}")
+
+
+def _letter(engine, body: bytes, output_format: str, overrides) -> bytes:
+    """Decide the case in the body and write the letter to the person (the same as `eligibility letter`)."""
+    from . import letter as letters                 # imported here: Jinja2 (and WeasyPrint for PDF) are only for letters
+    try:
+        data = envelope.parse_json(body, "<request>")
+    except CaseError as exc:
+        raise Problem(400, "the body is not a JSON case envelope", exc.diagnostics) from None
+    try:
+        decision = engine.decide(data, *overrides, smap=envelope.source_map(data, "<request>"), suggest_changes=True)
+    except CaseError as exc:
+        raise Problem(422, f"{len(exc.diagnostics)} problem(s); nothing was decided, so no letter was written",
+                      exc.diagnostics) from None
+    except EvaluationError as exc:
+        raise Problem(503, f"the rules engine failed: {exc}; no letter was written") from None
+    return letters.write(engine, decision, data, output_format)
 
 
 def _overrides(request: Request) -> tuple:
