@@ -1,0 +1,247 @@
+"""Proof of equal treatment: for every possible case, two authorities decide alike except where declared.
+
+For each decision kind, each pair of authorities and each period in which neither side's
+rule set, settings nor declared variations change, the solver is asked for a case and
+a date in the period on which the two authorities give a different outcome, a different
+result on some criterion, or a different output, beyond what a declared variation in
+force names. No such case means the equal treatment is proved for that period. A case
+found is turned into a case file and decided by the real engine for both authorities;
+only a difference the engine confirms is reported as a counterexample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from dataclasses import dataclass, field
+
+from . import model as m
+from . import smt
+from .scope import AUTHORITIES, item_scope_fields
+
+PROVED, COUNTEREXAMPLE, GAVE_UP = "proved", "counterexample", "cannot prove"
+LAST_DAY = dt.date.max
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+
+@dataclass
+class Result:
+    decision: str
+    authorities: tuple
+    period: Period
+    verdict: str                 # proved | counterexample | cannot prove
+    reason: str = ""
+    seconds: float = 0.0
+    on: dt.date | None = None
+    facts: dict | None = None
+    problems: tuple = ()
+    decisions: tuple = ()
+    claims: tuple = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {"decision": self.decision, "authorities": list(self.authorities),
+                "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+                "verdict": self.verdict, "reason": self.reason, "seconds": round(self.seconds, 3),
+                "on": self.on.isoformat() if self.on else None, "case": {"facts": self.facts} if self.facts is not None else None,
+                "problems": list(self.problems),
+                "decisions": [d.to_dict() if d is not None else None for d in self.decisions]}
+
+
+def periods(engine, decision: str, pair: tuple) -> list[Period]:
+    """Stretches of days in which the rules, settings and variations of both authorities stay the same."""
+    items = [r for r in engine.corpus.rule_sets if r.decision == decision]
+    items += [s for s in engine.corpus.settings if s.authority in pair]
+    items += [v for v in engine.corpus.variations if decision in v.decisions and v.authority in pair]
+    starts = {dt.date.min}
+    for item in items:
+        starts.add(item.effective_from)
+        if item.effective_to is not None and item.effective_to < LAST_DAY:
+            starts.add(item.effective_to + dt.timedelta(days=1))
+    ordered = sorted(starts)
+    out = []
+    for start, following in itertools.zip_longest(ordered, ordered[1:]):
+        end = following - dt.timedelta(days=1) if following else LAST_DAY
+        if any(engine.rule_set_for(decision, a, start) for a in pair):
+            out.append(Period(start, end))
+    return out
+
+
+def declared(engine, decision: str, pair: tuple, on: dt.date) -> list[m.Variation]:
+    return [v for v in engine.corpus.variations if v.authority in pair and decision in v.decisions and v.in_force(on)]
+
+
+def prove_pair(engine, decision: str, pair: tuple, period: Period, timeout_ms: int = 20000) -> Result:
+    started = time.perf_counter()
+    result = _prove_pair(engine, decision, pair, period, timeout_ms)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _prove_pair(engine, decision, pair, period, timeout_ms) -> Result:
+    a, b = pair
+    on = period.start
+    rule_sets = [engine.rule_set_for(decision, x, on) for x in pair]
+    variations = declared(engine, decision, pair, on)
+    outcome_may_differ = any(v.outcome_may_differ for v in variations)
+    if None in rule_sets:
+        if outcome_may_differ:
+            return Result(decision, pair, period, PROVED, "only one authority has rules in force; declared")
+        missing = pair[rule_sets.index(None)]
+        return Result(decision, pair, period, COUNTEREXAMPLE,
+                      f"no rules are in force for {missing} in this period, but there are for the other authority",
+                      on=on, facts={})
+    problem = smt.Problem(engine)
+    try:
+        sides = [smt.Side(problem, engine._prepared[id(rs)], engine.settings_for(x, on), x)
+                 for rs, x in zip(rule_sets, pair)]
+        claim = _differences(problem, sides, variations, outcome_may_differ)
+    except smt.CannotEncode as exc:
+        return Result(decision, pair, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
+    constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
+                                         smt.any_of([c for _, c in claim])]
+    verdict, model = smt.solve(constraints, timeout_ms)
+    if verdict == "unsat":
+        return Result(decision, pair, period, PROVED, claims=tuple(n for n, _ in claim))
+    if verdict == "unknown":
+        return Result(decision, pair, period, GAVE_UP, f"the solver gave up ({model})")
+    return _confirm(engine, decision, pair, period, problem, model, claim)
+
+
+def _differences(problem, sides, variations, outcome_may_differ) -> list:
+    """(what differs, formula) for everything that must be the same on both sides."""
+    sa, sb = sides
+    out = []
+    if not outcome_may_differ:
+        out.append(("outcome", smt.disequal(sa.outcome_code(), sb.outcome_code())))
+    criteria_may_differ = {c for v in variations for c in v.criteria}
+    for cid in sorted(set(sa.status) | set(sb.status)):
+        if cid in criteria_may_differ:
+            continue
+        left, right = sa.status.get(cid, smt.ABSENT), sb.status.get(cid, smt.ABSENT)
+        out.append((f"criterion {cid}", smt.disequal(left, right)))
+    outputs_may_differ = {o for v in variations for o in v.outputs}
+    oa, ob = sa.outputs(), sb.outputs()
+    for name in sorted(set(oa) | set(ob)):
+        if name in outputs_may_differ or (oa.get(name, (0, 0, False))[2] or ob.get(name, (0, 0, False))[2]):
+            continue                                   # read from settings: the authority's own name, funder, ...
+        if name not in oa or name not in ob:
+            present = (oa.get(name) or ob.get(name))[0]
+            out.append((f"output {name}", present))
+            continue
+        (pa, va, _), (pb, vb, _) = oa[name], ob[name]
+        out.append((f"output {name}", smt.any_of([smt.disequal(pa, pb),
+                                                  smt.all_of([pa, pb, smt.negate(smt.same_value(va, vb))])])))
+    return out
+
+
+# -- counterexamples ----------------------------------------------------------------------
+def _confirm(engine, decision, pair, period, problem, model, claim) -> Result:
+    from . import consistency
+
+    on = dt.date.fromordinal(smt.as_int(model, problem.on))
+    facts = case_facts(problem, model)
+    found = [name for name, formula in claim if smt.as_bool(model, formula)]
+    problems, decided = consistency.compare(engine, decision, on, pair[0], pair[1], facts)
+    if problems:
+        return Result(decision, pair, period, COUNTEREXAMPLE, "; ".join(found), on=on, facts=facts,
+                      problems=problems, decisions=decided)
+    return Result(decision, pair, period, GAVE_UP,
+                  "the solver found a possible difference (" + "; ".join(found) + ") but the case built from it "
+                  "is decided alike by the engine, so it is neither proved nor disproved", on=on, facts=facts,
+                  decisions=decided)
+
+
+def case_facts(problem, model) -> dict:
+    """The solver's case as case-file facts (nested by dotted path)."""
+    facts = {}
+    for path, value in sorted(problem.facts.items()):
+        if not smt.as_bool(model, value.known):
+            continue
+        field = problem.vocabulary.fields[path]
+        _put(facts, path, _python_value(problem, model, value, field))
+    for derivation, value in problem.free.values():
+        items = _items_for(problem, model, derivation, value)
+        if items is not None:
+            _put(facts, derivation.spec["items"], items)
+    return facts
+
+
+def _python_value(problem, model, value, field):
+    if field.type == "choices":
+        return [v for v in field.values if smt.as_bool(model, value.members[v])]
+    number = smt.as_int(model, value.val)
+    if field.type == "boolean":
+        return bool(number)
+    if field.type == "date":
+        return dt.date.fromordinal(number).isoformat()
+    if field.type == "choice":
+        return problem.strings.text(number)
+    if field.type == "text":
+        return "Recorded."
+    return number
+
+
+def _put(facts, path, value):
+    parts = path.split(".")
+    for part in parts[:-1]:
+        facts = facts.setdefault(part, {})
+    facts.setdefault(parts[-1], value)
+
+
+def _items_for(problem, model, d, value):
+    """A list whose derived value is the one the solver chose (None: leave the list out)."""
+    list_field = problem.vocabulary.fields[d.spec["items"]]
+    if d.how == "count":
+        if not smt.as_bool(model, value.hi_known):
+            return None
+        low, high = smt.as_int(model, value.lo), smt.as_int(model, value.hi)
+        return [_item(list_field, d, True, None)] * low + [{}] * (high - low)
+    if smt.as_bool(model, value.known):
+        field = item_scope_fields(list_field)[d.spec["value"]]
+        return [_item(list_field, d, True, (d.spec["value"], _python_value(problem, model, value, field)))]
+    return None if smt.as_bool(model, value.missing) else []
+
+
+def _item(list_field, d, holds, pinned):
+    """One list item meeting the derivation's condition (with one field pinned to a value)."""
+    item = {}
+    children = item_scope_fields(list_field)
+    for path, child in children.items():
+        if child.type in ("record", "list"):
+            continue
+        sample = {"boolean": True, "integer": child.minimum or 0, "date": "2000-01-01", "text": "Recorded.",
+                  "choice": child.values[0] if child.values else None, "choices": []}.get(child.type)
+        _put(item, path, sample)
+    if pinned is not None:
+        parts = pinned[0].split(".")
+        target = item
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = pinned[1]
+    return item
+
+
+def run(engine, decisions=None, pairs=None, on: dt.date | None = None, timeout_ms: int = 20000) -> list[Result]:
+    results = []
+    for decision in decisions or engine.decisions:
+        for pair in pairs or list(itertools.combinations(AUTHORITIES, 2)):
+            chosen = [Period(on, on)] if on is not None else periods(engine, decision, pair)
+            for period in chosen:
+                if on is not None and not any(engine.rule_set_for(decision, x, on) for x in pair):
+                    continue
+                results.append(prove_pair(engine, decision, pair, period, timeout_ms))
+    return results
+
+
+def exit_code(results) -> int:
+    if any(r.verdict == COUNTEREXAMPLE for r in results):
+        return 1
+    if any(r.verdict == GAVE_UP for r in results):
+        return 3
+    return 0
