@@ -105,7 +105,7 @@ def _prove_pair(engine, decision, pair, period, timeout_ms) -> Result:
         return Result(decision, pair, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
     constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
                                          smt.any_of([c for _, c in claim])]
-    verdict, model = smt.solve(constraints, timeout_ms)
+    verdict, model = smt.solve(constraints, timeout_ms, _plain_dates(problem))
     if verdict == "unsat":
         return Result(decision, pair, period, PROVED, claims=tuple(n for n, _ in claim))
     if verdict == "unknown":
@@ -155,6 +155,13 @@ def _confirm(engine, decision, pair, period, problem, model, claim) -> Result:
                   "the solver found a possible difference (" + "; ".join(found) + ") but the case built from it "
                   "is decided alike by the engine, so it is neither proved nor disproved", on=on, facts=facts,
                   decisions=decided)
+
+
+def _plain_dates(problem) -> list:
+    """Every date between 1900 and 2100, preferred in a counterexample when possible (easier to read)."""
+    low, high = dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal()
+    dates = [v.val for v in list(problem.facts.values()) + [v for _, v in problem.free.values()] if v.kind == "date"]
+    return [smt.between(d, low, high) for d in dates + [problem.on]]
 
 
 def case_facts(problem, model) -> dict:
@@ -245,3 +252,53 @@ def exit_code(results) -> int:
     if any(r.verdict == GAVE_UP for r in results):
         return 3
     return 0
+
+
+def overall(results) -> str:
+    return {0: PROVED, 1: COUNTEREXAMPLE, 3: GAVE_UP}[exit_code(results)]
+
+
+# -- the encoding evaluated on one concrete case (to test the encoding against the engine) --
+def evaluate_case(engine, decision: str, authority: str, on: dt.date, facts: dict) -> tuple[str, dict]:
+    """(outcome, {criterion: status}) read from the SMT encoding with every variable pinned to this case."""
+    from .decide import engine_input
+    from .values import Lookup, engine_value
+
+    rule_set = engine.rule_set_for(decision, authority, on)
+    prepared, settings = engine._prepared[id(rule_set)], engine.settings_for(authority, on)
+    problem = smt.Problem(engine)
+    side = smt.Side(problem, prepared, settings, authority)
+    side.outputs()
+    lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, {}, on, authority)
+    pins = [problem.on == on.toordinal()]
+    for path, value in problem.facts.items():
+        pins += _pin(problem, value, lookup.fact(path), problem.vocabulary.fields[path], engine_value)
+    _, derived, _ = engine_input(prepared, facts, authority, on, settings)
+    for d, value in problem.free.values():
+        real = derived[d.name]
+        if value.lo is not None:
+            low, high = real.value
+            pins += [value.lo == low, value.hi_known == (high is not None)] + ([value.hi == high] if high is not None else [])
+        else:
+            kind = real.kind or real.value_type
+            pins += [value.known == (real.value is not None), value.missing == bool(real.missing)]
+            if real.value is not None:
+                raw = real.value.toordinal() if isinstance(real.value, dt.date) else real.value
+                pins.append(value.val == (problem.strings.code(raw) if kind == "choice" else int(raw)))
+    verdict, model = smt.solve(problem.constraints + pins, 20000)
+    if verdict != "sat":
+        raise AssertionError(f"the encoding has no value for this case ({verdict})")
+    statuses = {c: smt.STATUS[smt.as_int(model, s)] for c, s in side.status.items()}
+    return problem.strings.text(smt.as_int(model, side.outcome_code())), statuses
+
+
+def _pin(problem, value, given, field, engine_value) -> list:
+    if given is None:
+        return [smt.negate(value.known)]
+    pins = [value.known]
+    if field.type == "choices":
+        return pins + [value.members[v] == (v in given) for v in field.values]
+    raw = engine_value(given, field.type)
+    if field.type == "choice":
+        raw = problem.strings.code(raw)
+    return pins + [value.val == int(raw)]

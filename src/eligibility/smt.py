@@ -404,10 +404,11 @@ class Side:
         named = sorted({ref.id for rule in rs.outcomes for ref in m.leaves(rule.when)})
         rules = list(rs.outcomes)
         agree = {i: [] for i in range(len(rules))}
+        could = {(c, b): self._could_be(self.status[c], b) for c in named for b in (True, False)}
         for combo in itertools.product((True, False), repeat=len(named)):
             truth = dict(zip(named, combo))
             chosen = rules.index(_first_holding(rs, truth))
-            consistent = z3.And([self._could_be(self.status[c], b) for c, b in truth.items()] or [z3.BoolVal(True)])
+            consistent = z3.And([could[c, b] for c, b in truth.items()] or [z3.BoolVal(True)])
             for i in agree:
                 if i != chosen:
                     agree[i].append(z3.Not(consistent))
@@ -459,12 +460,23 @@ def same_value(a: Value, b: Value):
     return z3.And(a.known == b.known, z3.Implies(a.known, a.val == b.val))
 
 
-def solve(constraints, timeout_ms: int):
-    """('sat', model) | ('unsat', None) | ('unknown', reason)."""
+def solve(constraints, timeout_ms: int, preferred=()):
+    """('sat', model) | ('unsat', None) | ('unknown', reason).
+
+    With ``preferred`` constraints, a model that also meets them is returned when the
+    solver finds one quickly (it is only a nicer example; the answer does not depend on it).
+    """
     solver = z3.Solver()
     solver.set("timeout", timeout_ms)
     solver.add(*constraints)
     result = solver.check()
+    if result == z3.sat and preferred:
+        first = solver.model()
+        solver.push()
+        solver.add(*preferred)
+        solver.set("timeout", min(timeout_ms, 3000))
+        nicer = solver.check()
+        return "sat", (solver.model() if nicer == z3.sat else first)
     if result == z3.sat:
         return "sat", solver.model()
     if result == z3.unsat:
