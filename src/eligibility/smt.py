@@ -183,6 +183,9 @@ class Side:
             if waiver is not None:
                 wt, _ = self.condition(waiver.condition)
                 status = z3.If(t, MET, z3.If(wt, WAIVED, status))
+            act = c.criterion.not_met_when_not_recorded
+            if act is not None:                  # a recorded act (a refusal, a request): not recorded means none
+                status = z3.If(z3.And(status == UNKNOWN, z3.Not(self.p.fact(act).known)), NOT_MET, status)
             self.status[c.criterion.id] = status
         self.outcome_rule = self._outcome()
 
@@ -299,7 +302,9 @@ class Side:
         return self.p.free[key][1]
 
     def _only_item_facts(self, d):
-        for tree in (self.prepared.compiled.derivations.get(d.name), (self.prepared.compiled.joins or {}).get(d.name)):
+        compiled = self.prepared.compiled
+        for tree in (compiled.derivations.get(d.name), (compiled.joins or {}).get(d.name),
+                     (compiled.takes or {}).get(d.name)):
             if tree is not None and any(not k.startswith("f_") for k in logic.keys_read(tree)):
                 raise CannotEncode(f"the derived value '{d.name}' tests list items against values outside the item")
 
@@ -307,7 +312,7 @@ class Side:
         self._only_item_facts(d)
         compiled = self.prepared.compiled
         key = (d.how, d.spec["items"], d.spec["value"], repr(compiled.derivations.get(d.name)),
-               repr((compiled.joins or {}).get(d.name)))
+               repr((compiled.joins or {}).get(d.name)), repr((compiled.takes or {}).get(d.name)))
         if key not in self.p.free:
             from .scope import item_scope_fields
             field = item_scope_fields(self.p.vocabulary.fields[d.spec["items"]])[d.spec["value"]]
@@ -403,18 +408,14 @@ class Side:
             raise CannotEncode("more than 12 criteria: the engine's outcome rule for many unknowns is not encoded")
         named = sorted({ref.id for rule in rs.outcomes for ref in m.leaves(rule.when)})
         rules = list(rs.outcomes)
-        agree = {i: [] for i in range(len(rules))}
-        could = {(c, b): self._could_be(self.status[c], b) for c in named for b in (True, False)}
-        for combo in itertools.product((True, False), repeat=len(named)):
-            truth = dict(zip(named, combo))
-            chosen = rules.index(_first_holding(rs, truth))
-            consistent = z3.And([could[c, b] for c, b in truth.items()] or [z3.BoolVal(True)])
-            for i in agree:
-                if i != chosen:
-                    agree[i].append(z3.Not(consistent))
+        table = tuple(rules.index(_first_holding(rs, dict(zip(named, combo))))
+                      for combo in itertools.product((True, False), repeat=len(named)))
+        could = [(self._could_be(self.status[c], True), self._could_be(self.status[c], False)) for c in named]
+        possible = _possible_outcomes(could, table, {})
         result = z3.IntVal(len(rules))
         for i in reversed(range(len(rules))):
-            result = z3.If(z3.And(agree[i]) if agree[i] else z3.BoolVal(True), i, result)
+            only_i = z3.And([z3.Not(e) for j, e in possible.items() if j != i])
+            result = z3.If(z3.And(possible[i], only_i) if i in possible else z3.BoolVal(False), i, result)
         return result
 
     @staticmethod
@@ -445,8 +446,40 @@ class Side:
                     value = Value(z3.BoolVal(True), z3.IntVal(self.p.strings.code(o.fixed)), missing=z3.BoolVal(False))
                 else:
                     value = self.value(o.ref)
+                    if o.only_when_met is not None:   # given only when that criterion is met
+                        value = _only_when(value, self.status[o.only_when_met] == MET)
                 out[o.name] = (present, value, o.ref is not None and o.ref.kind == "setting")
         return out
+
+
+def _only_when(value: Value, condition) -> Value:
+    """The value when the condition holds, else no value (an output given only when a criterion is met)."""
+    if value.lo is not None:
+        return Value(value.known, kind=value.kind, lo=z3.If(condition, value.lo, -1),
+                     hi_known=z3.And(condition, value.hi_known), hi=value.hi)
+    if value.members is not None:
+        return Value(z3.And(condition, value.known), None, value.members, kind=value.kind)
+    return Value(z3.And(condition, value.known), value.val, kind=value.kind, missing=value.missing)
+
+
+def _possible_outcomes(could, table, memo) -> dict:
+    """outcome index -> formula: some way the unknown criteria could turn out gives that outcome.
+
+    ``table`` lists the outcome for every way the criteria (in order, the first varying
+    slowest, true before false) could be; equal sub-tables are shared, as in a decision diagram.
+    """
+    key = (len(could), table)
+    if key not in memo:
+        if len(set(table)) == 1:
+            memo[key] = {table[0]: z3.BoolVal(True)}
+        else:
+            half = len(table) // 2
+            (can_be_true, can_be_false), rest = could[0], could[1:]
+            if_true, if_false = _possible_outcomes(rest, table[:half], memo), _possible_outcomes(rest, table[half:], memo)
+            memo[key] = {j: z3.Or(z3.And(can_be_true, if_true.get(j, z3.BoolVal(False))),
+                                  z3.And(can_be_false, if_false.get(j, z3.BoolVal(False))))
+                         for j in set(if_true) | set(if_false)}
+    return memo[key]
 
 
 def same_value(a: Value, b: Value):
