@@ -199,3 +199,31 @@ def test_prove_says_it_cannot_prove_a_decision_it_cannot_encode_and_never_claims
     assert result.output.startswith("CANNOT PROVE")
     assert "more than 12 criteria" in result.output
     assert "proved in" in result.output and "0 of 3" in result.output
+
+
+# -- two versions of the rules ---------------------------------------------------------------
+def test_prove_from_to_finds_the_change_impact_of_a_new_rules_version_and_proves_an_unchanged_one(tmp_path):
+    rules = _copy_rules(tmp_path)
+    settings_file = rules / "rutland" / "settings.yaml"
+    text = settings_file.read_text()
+    settings_file.write_text(text.replace("plan_review_interval_months:\n        value: 12",
+                                          "plan_review_interval_months:\n        value: 6"))
+    changed = _prove("--from", str(RULES), "--to", str(rules), "--decision", "care-plan-review-schedule",
+                     "--on", "2023-06-01", "--format", "json")
+    assert changed.exit_code == 1, changed.output
+    verdicts = {tuple(r["authorities"]): r["verdict"] for r in json.loads(changed.output)["results"]}
+    assert verdicts == {("leicester (old rules)", "leicester (new rules)"): "proved",
+                        ("leicestershire (old rules)", "leicestershire (new rules)"): "proved",
+                        ("rutland (old rules)", "rutland (new rules)"): "counterexample"}
+    same = _prove("--from", str(RULES), "--to", str(RULES), "--decision", "adult-eligibility")
+    assert same.exit_code == 0, same.output
+    assert same.output.startswith("PROVED")
+
+
+def test_prove_from_without_to_is_a_usage_error(tmp_path):
+    result = _prove("--from", str(RULES))
+    assert result.exit_code == 2
+    assert "give both --from OLD and --to NEW" in result.output
+    missing = _prove("--from", str(tmp_path / "nowhere"), "--to", str(RULES))
+    assert missing.exit_code == 2
+    assert "is not a directory" in missing.output

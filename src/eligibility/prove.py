@@ -172,8 +172,9 @@ def case_facts(problem, model) -> dict:
             continue
         field = problem.vocabulary.fields[path]
         _put(facts, path, _python_value(problem, model, value, field))
+    on = dt.date.fromordinal(smt.as_int(model, problem.on))
     for derivation, value in problem.free.values():
-        items = _items_for(problem, model, derivation, value)
+        items = _items_for(problem, model, derivation, value, on)
         if items is not None:
             _put(facts, derivation.spec["items"], items)
     return facts
@@ -201,28 +202,29 @@ def _put(facts, path, value):
     facts.setdefault(parts[-1], value)
 
 
-def _items_for(problem, model, d, value):
+def _items_for(problem, model, d, value, on):
     """A list whose derived value is the one the solver chose (None: leave the list out)."""
     list_field = problem.vocabulary.fields[d.spec["items"]]
     if d.how == "count":
         if not smt.as_bool(model, value.hi_known):
             return None
         low, high = smt.as_int(model, value.lo), smt.as_int(model, value.hi)
-        return [_item(list_field, d, True, None)] * low + [{}] * (high - low)
+        return [_item(list_field, on, None)] * low + [{}] * (high - low)
     if smt.as_bool(model, value.known):
         field = item_scope_fields(list_field)[d.spec["value"]]
-        return [_item(list_field, d, True, (d.spec["value"], _python_value(problem, model, value, field)))]
+        return [_item(list_field, on, (d.spec["value"], _python_value(problem, model, value, field)))]
     return None if smt.as_bool(model, value.missing) else []
 
 
-def _item(list_field, d, holds, pinned):
-    """One list item meeting the derivation's condition (with one field pinned to a value)."""
+def _item(list_field, on, pinned):
+    """One list item, dated on the decision date, with one field pinned to a value. It is not solved
+    for the derivation's condition: the engine then decides whether the case shows a difference."""
     item = {}
     children = item_scope_fields(list_field)
     for path, child in children.items():
         if child.type in ("record", "list"):
             continue
-        sample = {"boolean": True, "integer": child.minimum or 0, "date": "2000-01-01", "text": "Recorded.",
+        sample = {"boolean": True, "integer": child.minimum or 0, "date": on.isoformat(), "text": "Recorded.",
                   "choice": child.values[0] if child.values else None, "choices": []}.get(child.type)
         _put(item, path, sample)
     if pinned is not None:
@@ -302,3 +304,109 @@ def _pin(problem, value, given, field, engine_value) -> list:
     if field.type == "choice":
         raw = problem.strings.code(raw)
     return pins + [value.val == int(raw)]
+
+
+# -- two versions of the rules (change impact over every possible case) ----------------------
+def run_versions(old, new, decisions=None, authorities=None, on: dt.date | None = None,
+                 timeout_ms: int = 20000) -> list[Result]:
+    """For each decision, authority and period: the old and the new rules decide every case alike."""
+    results = []
+    for decision in decisions or sorted(set(old.decisions) | set(new.decisions)):
+        for authority in authorities or AUTHORITIES:
+            chosen = [Period(on, on)] if on is not None else _version_periods(old, new, decision, authority)
+            for period in chosen:
+                if not (old.rule_set_for(decision, authority, period.start)
+                        or new.rule_set_for(decision, authority, period.start)):
+                    continue
+                started = time.perf_counter()
+                result = _prove_versions(old, new, decision, authority, period, timeout_ms)
+                result.seconds = time.perf_counter() - started
+                results.append(result)
+    return results
+
+
+def _version_periods(old, new, decision, authority) -> list[Period]:
+    starts = {dt.date.min}
+    for engine in (old, new):
+        for item in [r for r in engine.corpus.rule_sets if r.decision == decision] + [
+                s for s in engine.corpus.settings if s.authority == authority]:
+            starts.add(item.effective_from)
+            if item.effective_to is not None and item.effective_to < LAST_DAY:
+                starts.add(item.effective_to + dt.timedelta(days=1))
+    ordered = sorted(starts)
+    return [Period(start, following - dt.timedelta(days=1) if following else LAST_DAY)
+            for start, following in itertools.zip_longest(ordered, ordered[1:])]
+
+
+def _prove_versions(old, new, decision, authority, period, timeout_ms) -> Result:
+    on = period.start
+    labels = (f"{authority} (old rules)", f"{authority} (new rules)")
+    rule_sets = [e.rule_set_for(decision, authority, on) for e in (old, new)]
+    if None in rule_sets:
+        which = "old" if rule_sets[0] is None else "new"
+        return Result(decision, labels, period, COUNTEREXAMPLE,
+                      f"the {which} rules have no rule set in force for {authority} in this period; the other has",
+                      on=on, facts={})
+    problem = smt.Problem(new, old)
+    try:
+        sides = [smt.Side(problem, e._prepared[id(rs)], e.settings_for(authority, on), authority)
+                 for e, rs in zip((old, new), rule_sets)]
+        claim = _version_differences(sides)
+    except smt.CannotEncode as exc:
+        return Result(decision, labels, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
+    constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
+                                         smt.any_of([c for _, c in claim])]
+    verdict, model = smt.solve(constraints, timeout_ms, _plain_dates(problem))
+    if verdict == "unsat":
+        return Result(decision, labels, period, PROVED)
+    if verdict == "unknown":
+        return Result(decision, labels, period, GAVE_UP, f"the solver gave up ({model})")
+    day = dt.date.fromordinal(smt.as_int(model, problem.on))
+    facts = case_facts(problem, model)
+    found = [name for name, formula in claim if smt.as_bool(model, formula)]
+    decided = tuple(_decide_or_none(e, decision, authority, day, facts) for e in (old, new))
+    problems = _decision_differences(*decided, labels)
+    verdict = COUNTEREXAMPLE if problems else GAVE_UP
+    reason = "; ".join(found) if problems else ("the solver found a possible difference (" + "; ".join(found) +
+                                                ") that the engine does not confirm on the case built from it")
+    return Result(decision, labels, period, verdict, reason, on=day, facts=facts, problems=problems, decisions=decided)
+
+
+def _version_differences(sides) -> list:
+    sa, sb = sides
+    out = [("outcome", smt.disequal(sa.outcome_code(), sb.outcome_code()))]
+    for cid in sorted(set(sa.status) | set(sb.status)):
+        out.append((f"criterion {cid}", smt.disequal(sa.status.get(cid, smt.ABSENT), sb.status.get(cid, smt.ABSENT))))
+    oa, ob = sa.outputs(), sb.outputs()
+    for name in sorted(set(oa) | set(ob)):
+        if name not in oa or name not in ob:
+            out.append((f"output {name}", (oa.get(name) or ob.get(name))[0]))
+            continue
+        (pa, va, _), (pb, vb, _) = oa[name], ob[name]
+        out.append((f"output {name}", smt.any_of([smt.disequal(pa, pb),
+                                                  smt.all_of([pa, pb, smt.negate(smt.same_value(va, vb))])])))
+    return out
+
+
+def _decide_or_none(engine, decision, authority, on, facts):
+    from .diagnostics import CaseError
+
+    try:
+        return engine.decide({"facts": facts}, decision, authority, on)
+    except CaseError:
+        return None
+
+
+def _decision_differences(da, db, labels) -> tuple:
+    if da is None or db is None:
+        return () if da is db else (f"the case is refused by the {'old' if da is None else 'new'} rules only",)
+    problems = []
+    if da.outcome != db.outcome:
+        problems.append(f"outcome: {labels[0]} {da.outcome}, {labels[1]} {db.outcome}")
+    sa, sb = {c.id: c.status for c in da.criteria}, {c.id: c.status for c in db.criteria}
+    problems += [f"criterion {c}: {labels[0]} {sa.get(c, 'absent')}, {labels[1]} {sb.get(c, 'absent')}"
+                 for c in sorted(set(sa) | set(sb)) if sa.get(c) != sb.get(c)]
+    oa, ob = {n: v for n, _, v in da.outputs}, {n: v for n, _, v in db.outputs}
+    problems += [f"output {n}: {labels[0]} {oa.get(n)!r}, {labels[1]} {ob.get(n)!r}"
+                 for n in sorted(set(oa) | set(ob)) if oa.get(n) != ob.get(n)]
+    return tuple(problems)

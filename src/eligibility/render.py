@@ -210,7 +210,7 @@ def proof_text(results) -> str:
             period = f"{r.period.start.isoformat()} to {r.period.end.isoformat()}"
             lines.append(_wrap(f"{r.verdict}: {' vs '.join(r.authorities)}, {period}: {r.reason}", "    "))
             if r.verdict == "counterexample" and r.decisions:
-                lines.append("    Case file (decide it with: eligibility decide CASE --decision "
+                lines.append("    Case (save the facts below under 'facts:' and run: eligibility check CASE --decision "
                              f"{decision} --authority AUTHORITY --on {r.on.isoformat()}):")
                 difference = Difference(decision, r.on, r.authorities, r.facts, r.problems, r.decisions)
                 lines += ["    " + line for line in difference_text(difference).splitlines()]

@@ -88,9 +88,19 @@ def _ordinal(y, mo, d):
 class Problem:
     """The shared variables and constraints of one question: facts, the date, the calendar."""
 
-    def __init__(self, engine):
+    def __init__(self, engine, *others):
+        """``others``: engines for other versions of the rules, whose case fields are read too."""
         self.engine = engine
         self.vocabulary = engine.corpus.vocabulary
+        self._differing = set()
+        if others:
+            fields = dict(self.vocabulary.fields)
+            for other in others:
+                for path, f in other.corpus.vocabulary.fields.items():
+                    if path in fields and (fields[path].type, fields[path].values) != (f.type, f.values):
+                        self._differing.add(path)
+                    fields.setdefault(path, f)
+            self.vocabulary = m.Vocabulary(fields, self.vocabulary.files)
         self.strings = Strings()
         self.constraints = []
         self.facts = {}              # path -> Value
@@ -115,6 +125,8 @@ class Problem:
     def fact(self, path: str) -> Value:
         if path not in self.facts:
             field = self.vocabulary.fields.get(path)
+            if path in self._differing:
+                raise CannotEncode(f"the case field {path} has a different type or choices in the two versions")
             if field is None:
                 raise CannotEncode(f"the fact {path} is not a case field")
             self.facts[path] = self._variable("fact " + path, field.type, field)
@@ -315,8 +327,12 @@ class Side:
                repr((compiled.joins or {}).get(d.name)), repr((compiled.takes or {}).get(d.name)))
         if key not in self.p.free:
             from .scope import item_scope_fields
-            field = item_scope_fields(self.p.vocabulary.fields[d.spec["items"]])[d.spec["value"]]
+            list_field = self.p.vocabulary.fields[d.spec["items"]]
+            field = item_scope_fields(list_field)[d.spec["value"]]
             v = self.p._variable(f"{d.name}", field.type, field)
+            if list_field.dated_by is not None and list_field.dated_by == d.spec["value"]:
+                # items dated after the decision date are left out before anything is derived (as_at.py)
+                self.p.constraints.append(z3.Implies(v.known, v.val <= self.p.on))
             self.p.free[key] = (d, v)
         return self.p.free[key][1]
 
