@@ -71,6 +71,14 @@ def test_the_encoding_reads_an_age_from_the_calendar_as_the_engine_does(engine):
         assert statuses["is-an-adult"] == status == next(c.status for c in decided.criteria if c.id == "is-an-adult")
 
 
+def test_the_encoding_knows_a_value_from_an_empty_list_is_absent_not_unknown(engine):
+    """'The last placement' of no placements is known not to exist; nothing is missing."""
+    on = dt.date(2022, 4, 1)
+    outcome, statuses = prove.evaluate_case(engine, "responsible-authority", "leicester", on, {"placements": []})
+    decided = engine.decide({"facts": {"placements": []}}, "responsible-authority", "leicester", on)
+    assert (outcome, statuses) == (decided.outcome, {c.id: c.status for c in decided.criteria})
+
+
 # -- the shipped rules --------------------------------------------------------------------
 @pytest.mark.slow
 def test_prove_proves_equal_treatment_for_every_decision_pair_and_period_of_the_shipped_rules(engine):

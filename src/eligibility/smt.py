@@ -330,6 +330,9 @@ class Side:
             list_field = self.p.vocabulary.fields[d.spec["items"]]
             field = item_scope_fields(list_field)[d.spec["value"]]
             v = self.p._variable(f"{d.name}", field.type, field)
+            # not known: either unknown (a fact is missing) or known to be absent (no such item)
+            v.missing = self.p.fresh(d.name + ".missing", z3.Bool)
+            self.p.constraints.append(z3.Implies(v.known, z3.Not(v.missing)))
             if list_field.dated_by is not None and list_field.dated_by == d.spec["value"]:
                 # items dated after the decision date are left out before anything is derived (as_at.py)
                 self.p.constraints.append(z3.Implies(v.known, v.val <= self.p.on))
