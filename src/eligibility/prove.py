@@ -98,7 +98,7 @@ def _prove_pair(engine, decision, pair, period, timeout_ms) -> Result:
                       on=on, facts={})
     problem = smt.Problem(engine)
     try:
-        sides = [smt.Side(problem, engine._prepared[id(rs)], engine.settings_for(x, on), x)
+        sides = [smt.Side(problem, engine.prepared_for(rs), engine.settings_for(x, on), x)
                  for rs, x in zip(rule_sets, pair)]
         claim = _differences(problem, sides, variations, outcome_may_differ)
     except smt.CannotEncode as exc:
@@ -267,7 +267,7 @@ def evaluate_case(engine, decision: str, authority: str, on: dt.date, facts: dic
     from .values import Lookup, engine_value
 
     rule_set = engine.rule_set_for(decision, authority, on)
-    prepared, settings = engine._prepared[id(rule_set)], engine.settings_for(authority, on)
+    prepared, settings = engine.prepared_for(rule_set), engine.settings_for(authority, on)
     problem = smt.Problem(engine)
     side = smt.Side(problem, prepared, settings, authority)
     side.outputs()
@@ -349,7 +349,7 @@ def _prove_versions(old, new, decision, authority, period, timeout_ms) -> Result
                       on=on, facts={})
     problem = smt.Problem(new, old)
     try:
-        sides = [smt.Side(problem, e._prepared[id(rs)], e.settings_for(authority, on), authority)
+        sides = [smt.Side(problem, e.prepared_for(rs), e.settings_for(authority, on), authority)
                  for e, rs in zip((old, new), rule_sets)]
         claim = _version_differences(sides)
     except smt.CannotEncode as exc:
