@@ -11,6 +11,7 @@ Exit codes:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -417,6 +418,88 @@ def schema(name, rules_dir):
             _report_rule_problems(exc.diagnostics, "text")
             sys.exit(EXIT_INVALID)
     click.echo(json.dumps(editor_schemas.published(name, corpus), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the JSON lines here (default: standard output). Re-running with the same file "
+                   "continues after its last whole line.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes (default: the number of cores).")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the [dask] extra).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on standard error (default: when it is a terminal).")
+@_RULES
+def batch(inputs, out, workers, dask_address, progress, rules_dir):
+    """Decide many cases: JSONL, CSV (dotted columns), folders of case files, or - for standard input.
+
+    Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
+    Exit 0 when every input is decided, 1 when some are invalid, 3 when some failed.
+    """
+    from . import batch as batch_run                # imported here: check does not need it
+    from .batch_inputs import InputError, check_inputs
+
+    try:
+        check_inputs(inputs)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="INPUT")
+    if dask_address:
+        _optional("dask_runner", "dask")
+    engine = _load(rules_dir, "text")
+    bar = _NoBar()
+    if progress:
+        bar = _optional("progress", "batch").ProgressBar(True)
+    elif progress is None and sys.stderr.isatty():
+        try:
+            from .progress import ProgressBar          # a bar when the [batch] extra is installed
+            bar = ProgressBar(True)
+        except ImportError:
+            pass
+    try:
+        summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
+                                progress=bar, stdout=sys.stdout.buffer, engine=engine)
+    except batch_run.ResumeError as exc:
+        bar.close()
+        click.echo(f"eligibility batch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    bar.close()
+    click.echo(summary.text(), err=True)
+    sys.exit(summary.exit_code)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes (the engine holds the GIL, so processes, not threads, add throughput).")
+@_RULES
+def serve(host, port, workers, rules_dir):
+    """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
+    server = _optional("server", "service")
+    _load(rules_dir, "text")
+    server.run(host, port, workers, rules_dir)
+
+
+def _optional(module: str, extra: str):
+    """A module that needs an optional extra; exit 2 with the install command when it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{module}", __package__)
+    except ImportError as exc:
+        click.echo(f"eligibility: this needs the optional '{extra}' extra ({exc}); install it with "
+                   f"pip install \"eligibility[{extra}]\"", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+class _NoBar:
+    def __call__(self, count):
+        pass
+
+    def close(self):
+        pass
 
 
 def main(argv=None):

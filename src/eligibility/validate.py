@@ -46,7 +46,7 @@ def _retrieve(uri: str) -> Resource:
 def _registry():
     from referencing import Registry, Resource
     names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
-             "case-tests", "letter-content")
+             "case-tests", "letter-content", "decision-record", "problem", "batch-line")
     pairs = [(f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
     return Registry(retrieve=_retrieve).with_resources(pairs)
 
@@ -82,6 +82,17 @@ def _inline(schema, registry_schemas: dict):
     if isinstance(schema, list):
         return [_inline(v, registry_schemas) for v in schema]
     return schema
+
+
+def standalone_schema(name: str) -> dict:
+    """A shipped schema with its references to common.schema.json written out in place."""
+    return _inline(load_schema(name), {"common": load_schema("common")})
+
+
+def check_against(name: str, data) -> list[str]:
+    """Where data breaks a shipped schema, as 'path: message' lines (empty when it conforms)."""
+    validator = _new_validator(load_schema(name), registry=_registry())
+    return [f"{json_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
 
 
 @lru_cache(maxsize=None)
