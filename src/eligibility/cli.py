@@ -225,6 +225,69 @@ def variations(on, output_format, rules_dir):
         click.echo(render.variations_text(register, on), nl=False)
 
 
+
+@cli.command()
+@click.option("--decision", help="Only this kind of decision (default: every kind).")
+@click.option("--authorities", help="Only this pair, e.g. leicester,rutland (default: every pair).")
+@click.option("--on", "on", type=_Date(), help="Only this date (default: every date, period by period).")
+@click.option("--timeout", default=60, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds the solver may spend on one decision, pair and period before it gives up.")
+@click.option("--from", "old_rules", help="Compare two versions of the rules instead: the older (a directory or git:REV).")
+@click.option("--to", "new_rules", help="The newer version of the rules (a directory or git:REV).")
+@_FORMAT
+@_RULES
+def prove(decision, authorities, on, timeout, old_rules, new_rules, output_format, rules_dir):
+    """Prove with an SMT solver that two authorities decide every equivalent case alike, except where declared.
+
+    Exit 0 when proved for every decision, pair and period; 1 when a case is found that the
+    engine confirms is decided differently (it is shown with both explanations); 3 when the
+    solver gave up or part of the rules cannot be encoded yet (never reported as proved).
+    """
+    from . import prove as proof        # imported here: it loads the SMT solver, which other commands do not need
+
+    engine = _load(rules_dir, output_format) if old_rules is None else None
+    if engine is not None and decision is not None and decision not in engine.decisions:
+        raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
+                                 param_hint="--decision")
+    pairs = None
+    if authorities is not None and old_rules is None:
+        chosen = tuple(a.strip() for a in authorities.split(","))
+        if len(chosen) != 2 or chosen[0] == chosen[1] or not set(chosen) <= set(AUTHORITIES):
+            raise click.BadParameter(f"'{authorities}' is not two different authorities separated by a comma "
+                                     f"(known: {', '.join(AUTHORITIES)})", param_hint="--authorities")
+        pairs = [chosen]
+    if (old_rules is None) != (new_rules is None):
+        raise click.UsageError("give both --from OLD and --to NEW to compare two versions of the rules")
+    if old_rules is not None:
+        results = _prove_versions(proof, old_rules, new_rules, decision, authorities, on, timeout, output_format)
+    else:
+        results = proof.run(engine, [decision] if decision else None, pairs, on, timeout * 1000)
+    if output_format == "json":
+        click.echo(render.decisions_json({"verdict": proof.overall(results), "results": [r.to_dict() for r in results]}),
+                   nl=False)
+    else:
+        click.echo(render.proof_text(results), nl=False)
+    sys.exit(proof.exit_code(results))
+
+
+def _prove_versions(proof, old_rules, new_rules, decision, authorities, on, timeout, output_format):
+    """Old and new rules (directories or git:REV) compared for every case, per authority and period."""
+    from . import revisions
+
+    chosen = None
+    if authorities is not None:
+        chosen = [a.strip() for a in authorities.split(",")]
+        if not set(chosen) <= set(AUTHORITIES):
+            raise click.BadParameter(f"'{authorities}' names an unknown authority (known: {', '.join(AUTHORITIES)})",
+                                     param_hint="--authorities")
+    try:
+        with revisions.rules_at(old_rules) as old_dir, revisions.rules_at(new_rules) as new_dir:
+            old, new = _load(str(old_dir), output_format), _load(str(new_dir), output_format)
+            if decision is not None and decision not in set(old.decisions) | set(new.decisions):
+                raise click.BadParameter(f"neither version makes '{decision}' decisions", param_hint="--decision")
+            return proof.run_versions(old, new, [decision] if decision else None, chosen, on, timeout * 1000)
+    except revisions.RulesSourceError as exc:
+        raise click.UsageError(str(exc)) from exc
 @cli.command()
 @click.argument("case", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "output_format", type=click.Choice(["html", "pdf"]), default="html", show_default=True,

@@ -219,3 +219,32 @@ def difference_text(difference) -> str:
             lines.append(_wrap(f"{a}: {ca.reason if ca else 'not a criterion here'}", "      "))
             lines.append(_wrap(f"{b}: {cb.reason if cb else 'not a criterion here'}", "      "))
     return "\n".join(lines) + "\n"
+
+
+def proof_text(results) -> str:
+    """The proof of equal treatment: one line per decision and pair, then every counterexample in full."""
+    from .consistency import Difference
+
+    lines, by_decision = [], {}
+    for r in results:
+        by_decision.setdefault(r.decision, []).append(r)
+    for decision, found in by_decision.items():
+        verdicts = {r.verdict for r in found}
+        word = ("COUNTEREXAMPLE" if "counterexample" in verdicts else
+                "CANNOT PROVE" if "cannot prove" in verdicts else "PROVED")
+        seconds = sum(r.seconds for r in found)
+        lines.append(f"{word:15} {decision}: {len(found)} pair-period(s), {seconds:.1f} s")
+        for r in found:
+            if r.verdict == "proved":
+                continue
+            period = f"{r.period.start.isoformat()} to {r.period.end.isoformat()}"
+            lines.append(_wrap(f"{r.verdict}: {' vs '.join(r.authorities)}, {period}: {r.reason}", "    "))
+            if r.verdict == "counterexample" and r.decisions:
+                lines.append("    Case (save the facts below under 'facts:' and run: eligibility check CASE --decision "
+                             f"{decision} --authority AUTHORITY --on {r.on.isoformat()}):")
+                difference = Difference(decision, r.on, r.authorities, r.facts, r.problems, r.decisions)
+                lines += ["    " + line for line in difference_text(difference).splitlines()]
+    total = sum(r.seconds for r in results)
+    proved = sum(1 for r in results if r.verdict == "proved")
+    lines.append(f"{proved} of {len(results)} decision-pair-period(s) proved in {total:.1f} s.")
+    return "\n".join(lines) + "\n"

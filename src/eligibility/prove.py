@@ -1,0 +1,412 @@
+"""Proof of equal treatment: for every possible case, two authorities decide alike except where declared.
+
+For each decision kind, each pair of authorities and each period in which neither side's
+rule set, settings nor declared variations change, the solver is asked for a case and
+a date in the period on which the two authorities give a different outcome, a different
+result on some criterion, or a different output, beyond what a declared variation in
+force names. No such case means the equal treatment is proved for that period. A case
+found is turned into a case file and decided by the real engine for both authorities;
+only a difference the engine confirms is reported as a counterexample.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import time
+from dataclasses import dataclass, field
+
+from . import model as m
+from . import smt
+from .scope import AUTHORITIES, item_scope_fields
+
+PROVED, COUNTEREXAMPLE, GAVE_UP = "proved", "counterexample", "cannot prove"
+LAST_DAY = dt.date.max
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+
+
+@dataclass
+class Result:
+    decision: str
+    authorities: tuple
+    period: Period
+    verdict: str                 # proved | counterexample | cannot prove
+    reason: str = ""
+    seconds: float = 0.0
+    on: dt.date | None = None
+    facts: dict | None = None
+    problems: tuple = ()
+    decisions: tuple = ()
+    claims: tuple = field(default_factory=tuple)
+
+    def to_dict(self) -> dict:
+        return {"decision": self.decision, "authorities": list(self.authorities),
+                "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+                "verdict": self.verdict, "reason": self.reason, "seconds": round(self.seconds, 3),
+                "on": self.on.isoformat() if self.on else None, "case": {"facts": self.facts} if self.facts is not None else None,
+                "problems": list(self.problems),
+                "decisions": [d.to_dict() if d is not None else None for d in self.decisions]}
+
+
+def periods(engine, decision: str, pair: tuple) -> list[Period]:
+    """Stretches of days in which the rules, settings and variations of both authorities stay the same."""
+    items = [r for r in engine.corpus.rule_sets if r.decision == decision]
+    items += [s for s in engine.corpus.settings if s.authority in pair]
+    items += [v for v in engine.corpus.variations if decision in v.decisions and v.authority in pair]
+    starts = {dt.date.min}
+    for item in items:
+        starts.add(item.effective_from)
+        if item.effective_to is not None and item.effective_to < LAST_DAY:
+            starts.add(item.effective_to + dt.timedelta(days=1))
+    ordered = sorted(starts)
+    out = []
+    for start, following in itertools.zip_longest(ordered, ordered[1:]):
+        end = following - dt.timedelta(days=1) if following else LAST_DAY
+        if any(engine.rule_set_for(decision, a, start) for a in pair):
+            out.append(Period(start, end))
+    return out
+
+
+def declared(engine, decision: str, pair: tuple, on: dt.date) -> list[m.Variation]:
+    return [v for v in engine.corpus.variations if v.authority in pair and decision in v.decisions and v.in_force(on)]
+
+
+def prove_pair(engine, decision: str, pair: tuple, period: Period, timeout_ms: int = 20000) -> Result:
+    started = time.perf_counter()
+    result = _prove_pair(engine, decision, pair, period, timeout_ms)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _prove_pair(engine, decision, pair, period, timeout_ms) -> Result:
+    a, b = pair
+    on = period.start
+    rule_sets = [engine.rule_set_for(decision, x, on) for x in pair]
+    variations = declared(engine, decision, pair, on)
+    outcome_may_differ = any(v.outcome_may_differ for v in variations)
+    if None in rule_sets:
+        if outcome_may_differ:
+            return Result(decision, pair, period, PROVED, "only one authority has rules in force; declared")
+        missing = pair[rule_sets.index(None)]
+        return Result(decision, pair, period, COUNTEREXAMPLE,
+                      f"no rules are in force for {missing} in this period, but there are for the other authority",
+                      on=on, facts={})
+    problem = smt.Problem(engine)
+    try:
+        sides = [smt.Side(problem, engine.prepared_for(rs), engine.settings_for(x, on), x)
+                 for rs, x in zip(rule_sets, pair)]
+        claim = _differences(problem, sides, variations, outcome_may_differ)
+    except smt.CannotEncode as exc:
+        return Result(decision, pair, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
+    constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
+                                         smt.any_of([c for _, c in claim])]
+    verdict, model = smt.solve(constraints, timeout_ms, _plain_dates(problem))
+    if verdict == "unsat":
+        return Result(decision, pair, period, PROVED, claims=tuple(n for n, _ in claim))
+    if verdict == "unknown":
+        return Result(decision, pair, period, GAVE_UP, f"the solver gave up ({model})")
+    return _confirm(engine, decision, pair, period, problem, model, claim)
+
+
+def _differences(problem, sides, variations, outcome_may_differ) -> list:
+    """(what differs, formula) for everything that must be the same on both sides."""
+    sa, sb = sides
+    out = []
+    if not outcome_may_differ:
+        out.append(("outcome", smt.disequal(sa.outcome_code(), sb.outcome_code())))
+    criteria_may_differ = {c for v in variations for c in v.criteria}
+    for cid in sorted(set(sa.status) | set(sb.status)):
+        if cid in criteria_may_differ:
+            continue
+        left, right = sa.status.get(cid, smt.ABSENT), sb.status.get(cid, smt.ABSENT)
+        out.append((f"criterion {cid}", smt.disequal(left, right)))
+    outputs_may_differ = {o for v in variations for o in v.outputs}
+    oa, ob = sa.outputs(), sb.outputs()
+    for name in sorted(set(oa) | set(ob)):
+        if name in outputs_may_differ or (oa.get(name, (0, 0, False))[2] or ob.get(name, (0, 0, False))[2]):
+            continue                                   # read from settings: the authority's own name, funder, ...
+        if name not in oa or name not in ob:
+            present = (oa.get(name) or ob.get(name))[0]
+            out.append((f"output {name}", present))
+            continue
+        (pa, va, _), (pb, vb, _) = oa[name], ob[name]
+        out.append((f"output {name}", smt.any_of([smt.disequal(pa, pb),
+                                                  smt.all_of([pa, pb, smt.negate(smt.same_value(va, vb))])])))
+    return out
+
+
+# -- counterexamples ----------------------------------------------------------------------
+def _confirm(engine, decision, pair, period, problem, model, claim) -> Result:
+    from . import consistency
+
+    on = dt.date.fromordinal(smt.as_int(model, problem.on))
+    facts = case_facts(problem, model)
+    found = [name for name, formula in claim if smt.as_bool(model, formula)]
+    problems, decided = consistency.compare(engine, decision, on, pair[0], pair[1], facts)
+    if problems:
+        return Result(decision, pair, period, COUNTEREXAMPLE, "; ".join(found), on=on, facts=facts,
+                      problems=problems, decisions=decided)
+    return Result(decision, pair, period, GAVE_UP,
+                  "the solver found a possible difference (" + "; ".join(found) + ") but the case built from it "
+                  "is decided alike by the engine, so it is neither proved nor disproved", on=on, facts=facts,
+                  decisions=decided)
+
+
+def _plain_dates(problem) -> list:
+    """Every date between 1900 and 2100, preferred in a counterexample when possible (easier to read)."""
+    low, high = dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal()
+    dates = [v.val for v in list(problem.facts.values()) + [v for _, v in problem.free.values()] if v.kind == "date"]
+    return [smt.between(d, low, high) for d in dates + [problem.on]]
+
+
+def case_facts(problem, model) -> dict:
+    """The solver's case as case-file facts (nested by dotted path)."""
+    facts = {}
+    for path, value in sorted(problem.facts.items()):
+        if not smt.as_bool(model, value.known):
+            continue
+        field = problem.vocabulary.fields[path]
+        _put(facts, path, _python_value(problem, model, value, field))
+    on = dt.date.fromordinal(smt.as_int(model, problem.on))
+    for derivation, value in problem.free.values():
+        items = _items_for(problem, model, derivation, value, on)
+        if items is not None:
+            _put(facts, derivation.spec["items"], items)
+    return facts
+
+
+def _python_value(problem, model, value, field):
+    if field.type == "choices":
+        return [v for v in field.values if smt.as_bool(model, value.members[v])]
+    number = smt.as_int(model, value.val)
+    if field.type == "boolean":
+        return bool(number)
+    if field.type == "date":
+        return dt.date.fromordinal(number).isoformat()
+    if field.type == "choice":
+        return problem.strings.text(number)
+    if field.type == "text":
+        return "Recorded."
+    return number
+
+
+def _put(facts, path, value):
+    parts = path.split(".")
+    for part in parts[:-1]:
+        facts = facts.setdefault(part, {})
+    facts.setdefault(parts[-1], value)
+
+
+def _items_for(problem, model, d, value, on):
+    """A list whose derived value is the one the solver chose (None: leave the list out)."""
+    list_field = problem.vocabulary.fields[d.spec["items"]]
+    if d.how == "count":
+        if not smt.as_bool(model, value.hi_known):
+            return None
+        low, high = smt.as_int(model, value.lo), smt.as_int(model, value.hi)
+        return [_item(list_field, on, None)] * low + [{}] * (high - low)
+    if smt.as_bool(model, value.known):
+        field = item_scope_fields(list_field)[d.spec["value"]]
+        return [_item(list_field, on, (d.spec["value"], _python_value(problem, model, value, field)))]
+    return None if smt.as_bool(model, value.missing) else []
+
+
+def _item(list_field, on, pinned):
+    """One list item, dated on the decision date, with one field pinned to a value. It is not solved
+    for the derivation's condition: the engine then decides whether the case shows a difference."""
+    item = {}
+    children = item_scope_fields(list_field)
+    for path, child in children.items():
+        if child.type in ("record", "list"):
+            continue
+        sample = {"boolean": True, "integer": child.minimum or 0, "date": on.isoformat(), "text": "Recorded.",
+                  "choice": child.values[0] if child.values else None, "choices": []}.get(child.type)
+        _put(item, path, sample)
+    if pinned is not None:
+        parts = pinned[0].split(".")
+        target = item
+        for part in parts[:-1]:
+            target = target.setdefault(part, {})
+        target[parts[-1]] = pinned[1]
+    return item
+
+
+def run(engine, decisions=None, pairs=None, on: dt.date | None = None, timeout_ms: int = 20000) -> list[Result]:
+    results = []
+    for decision in decisions or engine.decisions:
+        for pair in pairs or list(itertools.combinations(AUTHORITIES, 2)):
+            chosen = [Period(on, on)] if on is not None else periods(engine, decision, pair)
+            for period in chosen:
+                if on is not None and not any(engine.rule_set_for(decision, x, on) for x in pair):
+                    continue
+                results.append(prove_pair(engine, decision, pair, period, timeout_ms))
+    return results
+
+
+def exit_code(results) -> int:
+    if any(r.verdict == COUNTEREXAMPLE for r in results):
+        return 1
+    if any(r.verdict == GAVE_UP for r in results):
+        return 3
+    return 0
+
+
+def overall(results) -> str:
+    return {0: PROVED, 1: COUNTEREXAMPLE, 3: GAVE_UP}[exit_code(results)]
+
+
+# -- the encoding evaluated on one concrete case (to test the encoding against the engine) --
+def evaluate_case(engine, decision: str, authority: str, on: dt.date, facts: dict) -> tuple[str, dict]:
+    """(outcome, {criterion: status}) read from the SMT encoding with every variable pinned to this case."""
+    from .decide import engine_input
+    from .values import Lookup, engine_value
+
+    rule_set = engine.rule_set_for(decision, authority, on)
+    prepared, settings = engine.prepared_for(rule_set), engine.settings_for(authority, on)
+    problem = smt.Problem(engine)
+    side = smt.Side(problem, prepared, settings, authority)
+    side.outputs()
+    lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, {}, on, authority)
+    pins = [problem.on == on.toordinal()]
+    for path, value in problem.facts.items():
+        pins += _pin(problem, value, lookup.fact(path), problem.vocabulary.fields[path], engine_value)
+    _, derived, _ = engine_input(prepared, facts, authority, on, settings)
+    for d, value in problem.free.values():
+        real = derived[d.name]
+        if value.lo is not None:
+            low, high = real.value
+            pins += [value.lo == low, value.hi_known == (high is not None)] + ([value.hi == high] if high is not None else [])
+        else:
+            kind = real.kind or real.value_type
+            pins += [value.known == (real.value is not None), value.missing == bool(real.missing)]
+            if real.value is not None:
+                raw = real.value.toordinal() if isinstance(real.value, dt.date) else real.value
+                pins.append(value.val == (problem.strings.code(raw) if kind == "choice" else int(raw)))
+    verdict, model = smt.solve(problem.constraints + pins, 20000)
+    if verdict != "sat":
+        raise AssertionError(f"the encoding has no value for this case ({verdict})")
+    statuses = {c: smt.STATUS[smt.as_int(model, s)] for c, s in side.status.items()}
+    return problem.strings.text(smt.as_int(model, side.outcome_code())), statuses
+
+
+def _pin(problem, value, given, field, engine_value) -> list:
+    if given is None:
+        return [smt.negate(value.known)]
+    pins = [value.known]
+    if field.type == "choices":
+        return pins + [value.members[v] == (v in given) for v in field.values]
+    raw = engine_value(given, field.type)
+    if field.type == "choice":
+        raw = problem.strings.code(raw)
+    return pins + [value.val == int(raw)]
+
+
+# -- two versions of the rules (change impact over every possible case) ----------------------
+def run_versions(old, new, decisions=None, authorities=None, on: dt.date | None = None,
+                 timeout_ms: int = 20000) -> list[Result]:
+    """For each decision, authority and period: the old and the new rules decide every case alike."""
+    results = []
+    for decision in decisions or sorted(set(old.decisions) | set(new.decisions)):
+        for authority in authorities or AUTHORITIES:
+            chosen = [Period(on, on)] if on is not None else _version_periods(old, new, decision, authority)
+            for period in chosen:
+                if not (old.rule_set_for(decision, authority, period.start)
+                        or new.rule_set_for(decision, authority, period.start)):
+                    continue
+                started = time.perf_counter()
+                result = _prove_versions(old, new, decision, authority, period, timeout_ms)
+                result.seconds = time.perf_counter() - started
+                results.append(result)
+    return results
+
+
+def _version_periods(old, new, decision, authority) -> list[Period]:
+    starts = {dt.date.min}
+    for engine in (old, new):
+        for item in [r for r in engine.corpus.rule_sets if r.decision == decision] + [
+                s for s in engine.corpus.settings if s.authority == authority]:
+            starts.add(item.effective_from)
+            if item.effective_to is not None and item.effective_to < LAST_DAY:
+                starts.add(item.effective_to + dt.timedelta(days=1))
+    ordered = sorted(starts)
+    return [Period(start, following - dt.timedelta(days=1) if following else LAST_DAY)
+            for start, following in itertools.zip_longest(ordered, ordered[1:])]
+
+
+def _prove_versions(old, new, decision, authority, period, timeout_ms) -> Result:
+    on = period.start
+    labels = (f"{authority} (old rules)", f"{authority} (new rules)")
+    rule_sets = [e.rule_set_for(decision, authority, on) for e in (old, new)]
+    if None in rule_sets:
+        which = "old" if rule_sets[0] is None else "new"
+        return Result(decision, labels, period, COUNTEREXAMPLE,
+                      f"the {which} rules have no rule set in force for {authority} in this period; the other has",
+                      on=on, facts={})
+    problem = smt.Problem(new, old)
+    try:
+        sides = [smt.Side(problem, e.prepared_for(rs), e.settings_for(authority, on), authority)
+                 for e, rs in zip((old, new), rule_sets)]
+        claim = _version_differences(sides)
+    except smt.CannotEncode as exc:
+        return Result(decision, labels, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
+    constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
+                                         smt.any_of([c for _, c in claim])]
+    verdict, model = smt.solve(constraints, timeout_ms, _plain_dates(problem))
+    if verdict == "unsat":
+        return Result(decision, labels, period, PROVED)
+    if verdict == "unknown":
+        return Result(decision, labels, period, GAVE_UP, f"the solver gave up ({model})")
+    day = dt.date.fromordinal(smt.as_int(model, problem.on))
+    facts = case_facts(problem, model)
+    found = [name for name, formula in claim if smt.as_bool(model, formula)]
+    decided = tuple(_decide_or_none(e, decision, authority, day, facts) for e in (old, new))
+    problems = _decision_differences(*decided, labels)
+    verdict = COUNTEREXAMPLE if problems else GAVE_UP
+    reason = "; ".join(found) if problems else ("the solver found a possible difference (" + "; ".join(found) +
+                                                ") that the engine does not confirm on the case built from it")
+    return Result(decision, labels, period, verdict, reason, on=day, facts=facts, problems=problems, decisions=decided)
+
+
+def _version_differences(sides) -> list:
+    sa, sb = sides
+    out = [("outcome", smt.disequal(sa.outcome_code(), sb.outcome_code()))]
+    for cid in sorted(set(sa.status) | set(sb.status)):
+        out.append((f"criterion {cid}", smt.disequal(sa.status.get(cid, smt.ABSENT), sb.status.get(cid, smt.ABSENT))))
+    oa, ob = sa.outputs(), sb.outputs()
+    for name in sorted(set(oa) | set(ob)):
+        if name not in oa or name not in ob:
+            out.append((f"output {name}", (oa.get(name) or ob.get(name))[0]))
+            continue
+        (pa, va, _), (pb, vb, _) = oa[name], ob[name]
+        out.append((f"output {name}", smt.any_of([smt.disequal(pa, pb),
+                                                  smt.all_of([pa, pb, smt.negate(smt.same_value(va, vb))])])))
+    return out
+
+
+def _decide_or_none(engine, decision, authority, on, facts):
+    from .diagnostics import CaseError
+
+    try:
+        return engine.decide({"facts": facts}, decision, authority, on)
+    except CaseError:
+        return None
+
+
+def _decision_differences(da, db, labels) -> tuple:
+    if da is None or db is None:
+        return () if da is db else (f"the case is refused by the {'old' if da is None else 'new'} rules only",)
+    problems = []
+    if da.outcome != db.outcome:
+        problems.append(f"outcome: {labels[0]} {da.outcome}, {labels[1]} {db.outcome}")
+    sa, sb = {c.id: c.status for c in da.criteria}, {c.id: c.status for c in db.criteria}
+    problems += [f"criterion {c}: {labels[0]} {sa.get(c, 'absent')}, {labels[1]} {sb.get(c, 'absent')}"
+                 for c in sorted(set(sa) | set(sb)) if sa.get(c) != sb.get(c)]
+    oa, ob = {n: v for n, _, v in da.outputs}, {n: v for n, _, v in db.outputs}
+    problems += [f"output {n}: {labels[0]} {oa.get(n)!r}, {labels[1]} {ob.get(n)!r}"
+                 for n in sorted(set(oa) | set(ob)) if oa.get(n) != ob.get(n)]
+    return tuple(problems)

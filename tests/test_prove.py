@@ -1,0 +1,237 @@
+"""The proof of equal treatment (eligibility prove) and the SMT encoding it rests on.
+
+The encoding is trusted only as far as it agrees with the engine: on generated cases it
+must give the same criterion results and outcome, and every deliberately broken copy of
+the rules must be caught with a counterexample the engine confirms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from conftest import RULES
+from eligibility import consistency, generate, prove
+from eligibility.cli import cli
+from eligibility.diagnostics import CaseError
+from eligibility.scope import AUTHORITIES
+
+
+def _prove(*args):
+    result = CliRunner().invoke(cli, ["prove", *args])
+    assert "Traceback" not in result.output
+    return result
+
+
+def _copy_rules(tmp_path):
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    return target
+
+
+# -- the encoding agrees with the engine ------------------------------------------------------
+@pytest.fixture(scope="module")
+def plan(engine):
+    return [(d, on) for d in engine.decisions for on in consistency.boundary_dates(engine, d)]
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_the_encoding_gives_the_engine_s_criterion_results_and_outcome_on_generated_cases(engine, plan, data):
+    decision, on = data.draw(st.sampled_from(plan), label="decision and date")
+    authority = data.draw(st.sampled_from(AUTHORITIES), label="authority")
+    assume(engine.rule_set_for(decision, authority, on) is not None)
+    fields = consistency.relevant_fields(engine, decision)
+    facts = data.draw(generate.facts_strategy(fields, on, consistency.boundary_dates(engine, decision),
+                                              consistency.thresholds(engine, decision)), label="facts")
+    facts = generate.materialise(facts, consistency.area_of(engine, authority, on), "Swindon")
+    try:
+        decided = engine.decide({"facts": facts}, decision, authority, on)
+    except CaseError:
+        assume(False)
+    outcome, statuses = prove.evaluate_case(engine, decision, authority, on, facts)
+    assert statuses == {c.id: c.status for c in decided.criteria}
+    assert outcome == decided.outcome
+
+
+def test_the_encoding_reads_an_age_from_the_calendar_as_the_engine_does(engine):
+    """Born on 29 February: 18 on 1 March in a year without that day, not on 28 February."""
+    facts = {"person": {"date_of_birth": "2004-02-29"}}
+    for on, status in (("2022-02-28", "not_met"), ("2022-03-01", "met")):
+        day = dt.date.fromisoformat(on)
+        _, statuses = prove.evaluate_case(engine, "adult-eligibility", "rutland", day, facts)
+        decided = engine.decide({"facts": facts}, "adult-eligibility", "rutland", on)
+        assert statuses["is-an-adult"] == status == next(c.status for c in decided.criteria if c.id == "is-an-adult")
+
+
+def test_the_encoding_knows_a_value_from_an_empty_list_is_absent_not_unknown(engine):
+    """'The last placement' of no placements is known not to exist; nothing is missing."""
+    on = dt.date(2022, 4, 1)
+    outcome, statuses = prove.evaluate_case(engine, "responsible-authority", "leicester", on, {"placements": []})
+    decided = engine.decide({"facts": {"placements": []}}, "responsible-authority", "leicester", on)
+    assert (outcome, statuses) == (decided.outcome, {c.id: c.status for c in decided.criteria})
+
+
+# -- the shipped rules --------------------------------------------------------------------
+@pytest.mark.slow
+def test_prove_proves_equal_treatment_for_every_decision_pair_and_period_of_the_shipped_rules(engine):
+    result = _prove("--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["verdict"] == "proved"
+    assert {r["decision"] for r in report["results"]} == set(engine.decisions)
+    assert all(r["verdict"] == "proved" for r in report["results"])
+    periods = {(r["period"]["from"], r["period"]["to"]) for r in report["results"]
+               if r["decision"] == "rehab-placement-approval" and r["authorities"] == ["leicester", "rutland"]}
+    assert ("2015-04-01", "2022-03-31") in periods and ("2022-04-01", "9999-12-31") in periods
+
+
+# -- deliberately broken copies are caught -----------------------------------------------------
+def _restate_a_gate_more_strictly(rules, declare_criterion=False):
+    shared = rules / "shared" / "rehab-placement-approval-2015.yaml"
+    text = shared.read_text()
+    shared.write_text(text.replace("applies_to: [leicester, leicestershire, rutland]", "applies_to: [leicester, leicestershire]"))
+    stricter = text.replace("applies_to: [leicester, leicestershire, rutland]", "applies_to: [rutland]").replace(
+        "{fact: rehab_referral.negative_drug_screens, at_least: {setting: rehab_negative_screens_required}}",
+        "{fact: rehab_referral.negative_drug_screens, at_least: 3}")
+    assert stricter != text
+    (rules / "rutland" / "rehab-placement-approval-2015.yaml").write_text(stricter)
+    settings_file = rules / "rutland" / "settings.yaml"
+    settings_file.write_text(settings_file.read_text() + f"""  - id: rutland-own-approval-rules
+    text: Rutland approves placements with its own copy of the gates.
+    decisions: [rehab-placement-approval]
+    outputs: [approved_by]
+{"    criteria: [stable-with-negative-screens]" + chr(10) + "    outcome_may_differ: true" + chr(10) if declare_criterion else ""}    justification: For testing.
+    source: test
+    effective_from: 2015-04-01
+""")
+
+
+@pytest.mark.slow
+def test_prove_catches_a_shared_gate_restated_more_strictly_by_one_authority(tmp_path):
+    rules = _copy_rules(tmp_path)
+    _restate_a_gate_more_strictly(rules)
+    result = _prove("--rules", str(rules), "--decision", "rehab-placement-approval", "--authorities",
+                    "leicester,rutland", "--on", "2016-06-01")
+    assert result.exit_code == 1, result.output
+    assert "COUNTEREXAMPLE" in result.output
+    assert "criterion stable-with-negative-screens: leicester met, rutland" in result.output
+    # the counterexample is a case file the engine decides differently for the two authorities
+    report = json.loads(_prove("--rules", str(rules), "--decision", "rehab-placement-approval", "--authorities",
+                               "leicester,rutland", "--on", "2016-06-01", "--format", "json").output)
+    found = report["results"][0]
+    assert found["verdict"] == "counterexample"
+    assert found["case"]["facts"]["rehab_referral"]["negative_drug_screens"] < 3
+    left, right = found["decisions"]
+    assert ({c["id"]: c["status"] for c in left["criteria"]}["stable-with-negative-screens"]
+            != {c["id"]: c["status"] for c in right["criteria"]}["stable-with-negative-screens"])
+
+
+def test_a_difference_declared_as_a_variation_is_not_a_counterexample(tmp_path):
+    rules = _copy_rules(tmp_path)
+    _restate_a_gate_more_strictly(rules, declare_criterion=True)
+    result = _prove("--rules", str(rules), "--decision", "rehab-placement-approval", "--authorities",
+                    "leicester,rutland", "--on", "2016-06-01")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("PROVED")
+
+
+@pytest.mark.slow
+def test_prove_catches_an_undeclared_settings_change_over_every_period(tmp_path):
+    rules = _copy_rules(tmp_path)
+    settings_file = rules / "rutland" / "settings.yaml"
+    text = settings_file.read_text()
+    marker = "rehab_negative_screens_required:\n        value: 2"
+    assert marker in text
+    settings_file.write_text(text.replace(marker, marker[:-1] + "3"))
+    result = _prove("--rules", str(rules), "--decision", "rehab-placement-approval", "--authorities",
+                    "leicester,rutland", "--format", "json")
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.output)
+    changed = [r for r in report["results"] if r["verdict"] == "counterexample"]
+    assert changed and all(r["verdict"] in ("proved", "counterexample") for r in report["results"])
+    engine = __import__("eligibility").load(rules)
+    for found in changed:
+        assert found["period"]["from"] <= found["on"] <= found["period"]["to"]
+        assert any("stable-with-negative-screens" in p for p in found["problems"])
+        problems, _ = consistency.compare(engine, "rehab-placement-approval", dt.date.fromisoformat(found["on"]),
+                                          "leicester", "rutland", found["case"]["facts"])
+        assert problems                                        # confirmed by the engine, not only by the solver
+
+
+def test_prove_catches_an_undeclared_change_to_a_review_interval_through_date_arithmetic(tmp_path):
+    rules = _copy_rules(tmp_path)
+    settings_file = rules / "rutland" / "settings.yaml"
+    text = settings_file.read_text()
+    assert text.count("plan_review_interval_months:\n        value: 12") == 2
+    settings_file.write_text(text.replace("plan_review_interval_months:\n        value: 12",
+                                          "plan_review_interval_months:\n        value: 6"))
+    result = _prove("--rules", str(rules), "--decision", "care-plan-review-schedule", "--authorities",
+                    "leicester,rutland", "--on", "2023-06-01")
+    assert result.exit_code == 1, result.output
+    assert "UNDECLARED DIFFERENCE — care-plan-review-schedule on 2023-06-01: leicester vs rutland" in result.output
+    assert "next_review_due" in result.output or "review-not-overdue" in result.output
+
+
+# -- what prove says it cannot do --------------------------------------------------------------
+def test_prove_refuses_a_bad_pair_of_authorities_as_a_usage_error():
+    result = _prove("--authorities", "leicester,leicester")
+    assert result.exit_code == 2
+    assert "is not two different authorities" in result.output
+    assert _prove("--decision", "parking-permit").exit_code == 2
+
+
+def test_prove_says_it_cannot_prove_a_decision_it_cannot_encode_and_never_claims_a_proof(tmp_path):
+    rules = _copy_rules(tmp_path)
+    gateway = rules / "shared" / "ld-service-gateway.yaml"
+    text = gateway.read_text()
+    criterion = """  - id: impaired-social-functioning
+    text: A reduced ability to cope independently.
+    citation: Valuing People, Cm 5086 (2001), p.14 (limb 2)
+    confidence: verified
+    condition: {fact: learning_disability.reduced_ability_to_cope_independently, is: true}
+"""
+    assert criterion in text
+    more = "".join(criterion.replace("impaired-social-functioning", f"coping-check-{n}") for n in range(10))
+    gateway.write_text(text.replace(criterion, criterion + more))
+    assert __import__("eligibility").check_rules(rules) == []
+    result = _prove("--rules", str(rules), "--decision", "ld-service-gateway", "--on", "2023-06-01")
+    assert result.exit_code == 3, result.output
+    assert result.output.startswith("CANNOT PROVE")
+    assert "more than 12 criteria" in result.output
+    assert "proved in" in result.output and "0 of 3" in result.output
+
+
+# -- two versions of the rules ---------------------------------------------------------------
+def test_prove_from_to_finds_the_change_impact_of_a_new_rules_version_and_proves_an_unchanged_one(tmp_path):
+    rules = _copy_rules(tmp_path)
+    settings_file = rules / "rutland" / "settings.yaml"
+    text = settings_file.read_text()
+    settings_file.write_text(text.replace("plan_review_interval_months:\n        value: 12",
+                                          "plan_review_interval_months:\n        value: 6"))
+    changed = _prove("--from", str(RULES), "--to", str(rules), "--decision", "care-plan-review-schedule",
+                     "--on", "2023-06-01", "--format", "json")
+    assert changed.exit_code == 1, changed.output
+    verdicts = {tuple(r["authorities"]): r["verdict"] for r in json.loads(changed.output)["results"]}
+    assert verdicts == {("leicester (old rules)", "leicester (new rules)"): "proved",
+                        ("leicestershire (old rules)", "leicestershire (new rules)"): "proved",
+                        ("rutland (old rules)", "rutland (new rules)"): "counterexample"}
+    same = _prove("--from", str(RULES), "--to", str(RULES), "--decision", "adult-eligibility")
+    assert same.exit_code == 0, same.output
+    assert same.output.startswith("PROVED")
+
+
+def test_prove_from_without_to_is_a_usage_error(tmp_path):
+    result = _prove("--from", str(RULES))
+    assert result.exit_code == 2
+    assert "give both --from OLD and --to NEW" in result.output
+    missing = _prove("--from", str(tmp_path / "nowhere"), "--to", str(RULES))
+    assert missing.exit_code == 2
+    assert "is not a directory" in missing.output
