@@ -15,7 +15,9 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -109,8 +111,9 @@ class Engine:
             raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
         settings = self.settings_for(authority, on)
         prepared = self._prepared[id(rule_set)]
-        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order,
+        made = decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order,
                       self.variations_for(authority, decision, on))
+        return dataclasses.replace(made, case=_case_as_decided(case, decision, authority, on))
 
     def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
         """The declared variations of an authority that bear on a decision on a date."""
@@ -173,6 +176,15 @@ def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[D
     return [Diagnostic("E309", f"criterion '{cid}' is too complex for the rules engine ({exc})",
                        spans[cid][0] or Span(rule_set.file), f"$.criteria[{spans[cid][1]}]", hint)
             for cid in exc.culprits]
+
+
+def _case_as_decided(case: dict, decision: str, authority: str, on: dt.date) -> str:
+    """The case as decided, shaped like a case file, as canonical JSON: it re-decides to the same record."""
+    as_decided = {"decision": decision, "authority": authority, "assessment_date": on.isoformat(),
+                  "facts": _dates_as_text(case.get("facts") or {})}
+    if case.get("ref") is not None:
+        as_decided["ref"] = case["ref"]
+    return json.dumps(as_decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _has_dates(value) -> bool:

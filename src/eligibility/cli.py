@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from . import api, casetests, render
+from . import api, casetests, record, render
 from .cases import is_date, read_case
 from .diagnostics import CaseError, EvaluationError, RuleFileError
 from .loader import display_path
@@ -73,9 +73,13 @@ def _report_rule_problems(diagnostics, output_format):
 @click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
 @_FORMAT
 @_RULES
-def check(cases, decision, authority, on, output_format, rules_dir):
+@click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
+              "(sqlite:///path/decisions.db or postgresql://...).")
+@click.option("--issued-by", metavar="NAME", help="Who issues the decisions, recorded beside each one.")
+def check(cases, decision, authority, on, output_format, rules_dir, log_url, issued_by):
     """Decide each CASE file and explain the decision."""
     engine = _load(rules_dir, output_format)
+    log = _open_log(log_url) if log_url else None
     results, worst = [], EXIT_OK
     for index, path in enumerate(cases):
         shown = display_path(path)
@@ -94,7 +98,10 @@ def check(cases, decision, authority, on, output_format, rules_dir):
             if output_format == "text":
                 click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given.", err=True)
         else:
-            results.append({"case": shown, "status": "decided", "decision": d.to_dict()})
+            issued = record.issue(d, issued_by)
+            results.append({"case": shown, "status": "decided", **issued})
+            if log is not None:
+                worst = max(worst, _append_to_log(log, issued, shown))
             if output_format == "text":
                 click.echo(("\n" if index else "") + render.decision_text(d, shown), nl=False)
     if output_format == "json":
@@ -206,6 +213,118 @@ def variations(on, output_format, rules_dir):
         click.echo(render.decisions_json([v.to_dict() for v in register]), nl=False)
     else:
         click.echo(render.variations_text(register, on), nl=False)
+
+
+def _open_log(url):
+    from . import decision_log
+    try:
+        return decision_log.open_log(url)
+    except decision_log.LogError as exc:
+        raise click.BadParameter(str(exc), param_hint="URL" if not url else "log URL")
+
+
+def _append_to_log(log, issued, shown) -> int:
+    from . import decision_log
+    try:
+        log.append(issued)
+    except decision_log.LogError as exc:
+        click.echo(f"{shown}: the decision was given but could not be written to the decision log: {exc}", err=True)
+        return EXIT_ENGINE
+    return EXIT_OK
+
+
+@cli.command("verify")
+@click.argument("records", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.option("--rules", "rules_spec", metavar="DIR|git:REV", default=None,
+              help="Rules to re-decide with: a directory, git:REV (the rules/ folder at that revision of this "
+                   "repository), or by default the installed rules.")
+@_FORMAT
+def verify_records(records, rules_spec, output_format):
+    """Re-decide each decision record from its own content and compare.
+
+    RECORD files are `check --format json` output, batch JSON lines, or `log export` output.
+    Exit 0 when every record is reproduced, 1 when any differs, was changed, or needs rules
+    that are not available.
+    """
+    from . import verify
+    with _rules_source(rules_spec) as rules_dir:
+        engine = _load(rules_dir, output_format)
+        results = [verify.verify(engine, read) for path in records for read in record.read_records(path)]
+    if output_format == "json":
+        click.echo(render.decisions_json({"results": [r.to_dict() for r in results],
+                                          "summary": verify.summary(results)}), nl=False)
+    else:
+        for result in results:
+            click.echo(result.text())
+        click.echo(verify.summary(results))
+    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_INVALID)
+
+
+def _rules_source(spec):
+    """A context giving the rules directory for --rules (a path, git:REV, or the installed rules)."""
+    from contextlib import nullcontext
+    return nullcontext(spec)
+
+
+@cli.group("log")
+def log_group():
+    """The decision log: verify its hash chain, export records, purge old entries."""
+
+
+_LOG_URL = click.argument("url", metavar="URL")
+
+
+@log_group.command("verify")
+@_LOG_URL
+def log_verify(url):
+    """Check the log's hash chain; name every entry edited, deleted, inserted or reordered (exit 1)."""
+    from . import decision_log
+    log = _open_log(url)
+    try:
+        report = log.verify()
+    except decision_log.LogError as exc:
+        raise click.ClickException(str(exc))
+    for problem in report.problems:
+        click.echo(problem.text())
+    for purged_at, before, first, last, count in report.purges:
+        click.echo(f"checkpoint: entries {first}–{last} ({count}) issued before {before} were purged at {purged_at}")
+    state = "intact" if report.intact else f"BROKEN ({len(report.problems)} problem(s))"
+    click.echo(f"{log.url}: {report.entries} entries ({report.start_seq}–{report.head_seq}), chain {state}; "
+               f"head sha256 {report.head_sha256}")
+    sys.exit(EXIT_OK if report.intact else EXIT_INVALID)
+
+
+@log_group.command("export")
+@_LOG_URL
+@click.option("--since", type=_Date(), help="Only records issued on or after this date.")
+@click.option("--ref", help="Only records of the case with this reference.")
+def log_export(url, since, ref):
+    """Write the log's records as JSON lines (oldest first), for `eligibility verify` or archiving."""
+    from . import decision_log
+    log = _open_log(url)
+    try:
+        for item in log.export(since, ref):
+            click.echo(record.canonical_json(item))
+    except decision_log.LogError as exc:
+        raise click.ClickException(str(exc))
+
+
+@log_group.command("purge")
+@_LOG_URL
+@click.option("--before", type=_Date(), required=True, help="Remove the entries issued before this date.")
+def log_purge(url, before):
+    """Remove old entries (oldest first, up to the first issued on or after --before).
+
+    The digest of the last entry removed is kept as a checkpoint, so the rest of the
+    chain still verifies.
+    """
+    from . import decision_log
+    log = _open_log(url)
+    try:
+        count = log.purge(before)
+    except decision_log.LogError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{count} entr{'y' if count == 1 else 'ies'} issued before {before.isoformat()} removed from {log.url}.")
 
 
 def main(argv=None):

@@ -6,6 +6,18 @@ import datetime as dt
 import json
 import threading
 from dataclasses import dataclass, field
+from importlib import metadata
+
+PACKAGE = "eligibility"
+
+
+def package_version() -> str:
+    """The installed version of this package (the source tree's when it is not installed)."""
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        from . import __version__
+        return __version__
 
 @dataclass(frozen=True)
 class RuleSetUsed:
@@ -95,7 +107,13 @@ class MissingFact:
 
 @dataclass(frozen=True)
 class Decision:
-    """One decision with its complete explanation. ``to_dict()``/``to_json()`` give the written record."""
+    """One decision with its complete explanation. ``to_dict()``/``to_json()`` give the written record.
+
+    The record is reproducible from itself: it holds the case as decided (``case``), the
+    package and engine that decided it, and the identity (id, version, sha256) of the rule
+    set and settings used. The same case and rules give the same bytes. When and by whom
+    it was issued is kept beside it, not in it (``record.issue``).
+    """
 
     outcome: str
     outcome_reason: str
@@ -112,6 +130,7 @@ class Decision:
     outputs: tuple                  # ((name, text, value), ...)
     engine: str
     variations: tuple = ()          # declared variations of this authority in force for this decision
+    case: str = "{}"                # the case as decided, in the shape of a case file: canonical JSON text
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
@@ -133,6 +152,9 @@ class Decision:
             "outputs": {name: {"text": text, "value": value} for name, text, value in self.outputs},
             "engine": self.engine,
             "variations": [v.to_dict() for v in self.variations],
+            # what makes the record reproducible from itself (see eligibility verify)
+            "case": json.loads(self.case),
+            "package": {"name": PACKAGE, "version": package_version()},
         }
 
     def to_json(self) -> str:
