@@ -108,3 +108,30 @@ def compare_golden(path: Path, actual: str, update: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8"), f"output differs from {path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server on a Unix socket in a temporary folder, stopped after the session.
+
+    A missing PostgreSQL fails the tests that need it (it is never skipped)."""
+    from postgres_server import Server
+    try:
+        server = Server()
+    except (RuntimeError, OSError) as exc:
+        pytest.fail(f"cannot start the throwaway PostgreSQL server: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server, request):
+    """The URL of a new, empty database on the throwaway server (one per test)."""
+    import re
+    import uuid
+
+    import psycopg
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(postgres_server.url(), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres_server.url(name)

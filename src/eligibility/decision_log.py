@@ -180,9 +180,20 @@ class DecisionLog:
 
 
 def _check_chain(rows, start_seq: int, start_prev: str, head_seq: int, head_sha256: str) -> list[Problem]:
-    """Every break in the chain, named by entry number and kind."""
+    """Every break in the chain, named by entry number and kind.
+
+    Each entry names the one it follows by that entry's digest. An entry whose content no
+    longer gives its digest was edited; one that follows a missing digest after a gap in the
+    numbers comes after deleted entries; one that follows an entry that another entry also
+    follows is an insertion; one that follows an existing entry other than the one before it
+    was moved (reordered). The last entry must be the head recorded in the state row.
+    """
     problems = []
     position = {digest: seq for seq, _, _, digest in rows}
+    position[start_prev] = start_seq - 1
+    followers = {}
+    for seq, _, prev, _ in rows:
+        followers.setdefault(prev, []).append(seq)
     expected_seq, expected_prev = start_seq, start_prev
     for seq, text, prev, digest in rows:
         if entry_digest(prev, text) != digest:
@@ -190,18 +201,18 @@ def _check_chain(rows, start_seq: int, start_prev: str, head_seq: int, head_sha2
         if seq < start_seq:
             problems.append(Problem(seq, "inserted", f"it comes before the start of the chain (entry {start_seq})"))
         elif prev != expected_prev:
-            follows = position.get(prev)
-            if follows is not None and follows > seq:
-                problems.append(Problem(seq, "reordered", f"it follows entry {follows}, which comes after it: "
-                                        "entries were reordered"))
-            elif follows is not None and follows < expected_seq - 1:
-                problems.append(Problem(seq, "inserted", f"it follows entry {follows}: the entries between "
-                                        f"({follows + 1}–{seq - 1}) were inserted or moved"))
-            elif seq > expected_seq:
+            follows, others = position.get(prev), [f for f in followers[prev] if f != seq]
+            if follows is None and seq > expected_seq:
                 problems.append(Problem(seq, "deleted", _missing_text(expected_seq, seq - 1)))
+            elif follows is None:
+                problems.append(Problem(seq, "inserted", f"it does not follow entry {seq - 1} or any other entry: an "
+                                        "entry before it was deleted and the rest renumbered, or it was inserted"))
+            elif others:
+                problems.append(Problem(seq, "inserted", f"it and entry {others[0]} both follow entry {follows}: "
+                                        "an entry was inserted"))
             else:
-                problems.append(Problem(seq, "inserted", f"it does not follow entry {seq - 1}: an entry was inserted "
-                                        "or replaced here"))
+                problems.append(Problem(seq, "reordered", f"it follows entry {follows}, not entry {seq - 1}: "
+                                        "entries were reordered"))
         elif seq > expected_seq:
             problems.append(Problem(seq, "deleted", _missing_text(expected_seq, seq - 1)))
         expected_seq, expected_prev = seq + 1, digest
