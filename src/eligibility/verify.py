@@ -100,7 +100,7 @@ def verify(engine: Engine, read: ReadRecord) -> Verification:
 
 
 def differences(recorded, again, path: str = "") -> list[str]:
-    """The paths at which two JSON values differ (list items with an 'id' are named by it)."""
+    """The paths at which two JSON values differ (list items with an id or a name are named by it)."""
     if isinstance(recorded, dict) and isinstance(again, dict):
         out = []
         for key in sorted(set(recorded) | set(again)):
@@ -115,11 +115,17 @@ def differences(recorded, again, path: str = "") -> list[str]:
             return [path]
         out = []
         for i, (a, b) in enumerate(zip(recorded, again)):
-            name = a.get("id") if isinstance(a, dict) and isinstance(a.get("id"), str) and a.get("id") == (
-                b.get("id") if isinstance(b, dict) else None) else i
-            out += differences(a, b, f"{path}[{name}]")
+            out += differences(a, b, f"{path}[{_item_name(a, b, i)}]")
         return out
     return [] if (recorded == again and type(recorded) is type(again)) else [path]
+
+
+def _item_name(a, b, index: int):
+    """A list item's id or name when both sides have the same one (criteria, derived values), else its index."""
+    for key in ("id", "name"):
+        if isinstance(a, dict) and isinstance(b, dict) and isinstance(a.get(key), str) and a.get(key) == b.get(key):
+            return a[key]
+    return index
 
 
 def _not_compared(path: str) -> bool:
