@@ -194,3 +194,31 @@ def test_a_record_without_its_case_cannot_be_reproduced(engine, issued, tmp_path
 def test_verify_usage_errors_exit_2(tmp_path):
     assert run("verify").exit_code == 2
     assert run("verify", tmp_path / "missing.json").exit_code == 2
+
+
+def test_a_record_verifies_against_the_git_revision_it_was_made_with(tmp_path, monkeypatch):
+    """Rules in a git repository: a record made at one commit, the rules changed in the next."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, capture_output=True)
+
+    shutil.copytree(RULES, tmp_path / "rules")
+    git("init", "-q")
+    git("-c", "user.name=Test", "-c", "user.email=test@example.org", "commit", "-q", "--allow-empty", "-m", "start")
+    git("add", "rules")
+    git("-c", "user.name=Test", "-c", "user.email=test@example.org", "commit", "-q", "-m", "rules as issued")
+    monkeypatch.chdir(tmp_path)
+    made = run("check", CASE, "--rules", "rules", "--format", "json")
+    assert made.exit_code == 0, made.output
+    (tmp_path / "issued.json").write_text(made.stdout, encoding="utf-8")
+    path = tmp_path / "rules" / "shared" / "adult-eligibility.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: Care Act 2014 eligibility determination",
+                                                             "title: Eligibility determination", 1), encoding="utf-8")
+    git("-c", "user.name=Test", "-c", "user.email=test@example.org", "commit", "-q", "-am", "rules changed")
+    assert run("verify", "issued.json", "--rules", "rules").exit_code == 1      # today's rules: not available
+    result = run("verify", "issued.json", "--rules", "git:HEAD~1")
+    assert result.exit_code == 0, result.output
+    assert "1 record(s): 1 reproduced" in result.output
+    unknown = run("verify", "issued.json", "--rules", "git:no-such-revision")
+    assert unknown.exit_code == 2 and "is not a revision" in unknown.output

@@ -247,9 +247,13 @@ def verify_records(records, rules_spec, output_format):
     that are not available.
     """
     from . import verify
-    with _rules_source(rules_spec) as rules_dir:
-        engine = _load(rules_dir, output_format)
-        results = [verify.verify(engine, read) for path in records for read in record.read_records(path)]
+    from .revisions import RulesSourceError
+    try:
+        with _rules_source(rules_spec) as rules_dir:
+            engine = _load(rules_dir, output_format)
+            results = [verify.verify(engine, read) for path in records for read in record.read_records(path)]
+    except RulesSourceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rules")
     if output_format == "json":
         click.echo(render.decisions_json({"results": [r.to_dict() for r in results],
                                           "summary": verify.summary(results)}), nl=False)
@@ -263,7 +267,9 @@ def verify_records(records, rules_spec, output_format):
 def _rules_source(spec):
     """A context giving the rules directory for --rules (a path, git:REV, or the installed rules)."""
     from contextlib import nullcontext
-    return nullcontext(spec)
+
+    from .revisions import rules_at
+    return nullcontext(None) if spec is None else rules_at(spec)
 
 
 @cli.group("log")
