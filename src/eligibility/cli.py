@@ -295,7 +295,8 @@ def log_verify(url):
     for purged_at, before, first, last, count in report.purges:
         click.echo(f"checkpoint: entries {first}–{last} ({count}) issued before {before} were purged at {purged_at}")
     state = "intact" if report.intact else f"BROKEN ({len(report.problems)} problem(s))"
-    click.echo(f"{log.url}: {report.entries} entries ({report.start_seq}–{report.head_seq}), chain {state}; "
+    span = f" ({report.start_seq}–{report.head_seq})" if report.head_seq >= report.start_seq else ""
+    click.echo(f"{log.url}: {report.entries} entr{'y' if report.entries == 1 else 'ies'}{span}, chain {state}; "
                f"head sha256 {report.head_sha256}")
     sys.exit(EXIT_OK if report.intact else EXIT_INVALID)
 
