@@ -87,7 +87,7 @@ class Server:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)         # fast shutdown
+            self.process.send_signal(signal.SIGQUIT)        # immediate shutdown: the data is thrown away
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

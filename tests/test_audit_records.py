@@ -191,6 +191,16 @@ def test_a_record_without_its_case_cannot_be_reproduced(engine, issued, tmp_path
     assert first.status == "differs" and "does not hold the case as decided" in first.text()
 
 
+def test_refused_cases_in_check_output_are_skipped_and_binary_files_reported(engine, tmp_path):
+    refused = tmp_path / "refused.json"
+    refused.write_text(json.dumps([{"case": "bad.yaml", "status": "invalid", "problems": [{"code": "C402"}]}]))
+    assert [r.status for r in _verify(engine, refused)] == ["skipped"]
+    binary = tmp_path / "binary.json"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    (result,) = _verify(engine, binary)
+    assert result.status == "differs" and "not UTF-8 text" in result.text()
+
+
 def test_verify_usage_errors_exit_2(tmp_path):
     assert run("verify").exit_code == 2
     assert run("verify", tmp_path / "missing.json").exit_code == 2

@@ -133,6 +133,7 @@ def test_purge_keeps_the_rest_of_the_chain_verifiable(log_url, decision):
     assert _problems(log_url) == [(5, "deleted")]
 
 
+@pytest.mark.slow
 def test_four_processes_appending_at_once_lose_nothing(log_url, decision, tmp_path):
     """Four processes append 40 records each at the same time; all 160 are there, in one valid chain."""
     record_file = tmp_path / "record.json"

@@ -123,11 +123,12 @@ class DecisionLog:
             params["ref"] = ref
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         try:
-            for seq, text, digest in self._store.rows(f"SELECT seq, record, sha256 FROM log_entries{where} ORDER BY seq",
-                                                      params):
-                record = json.loads(text)
-                record["log_entry"] = {"seq": seq, "sha256": digest}
-                yield record
+            with self._store.transaction() as db:
+                for seq, text, digest in db.rows(f"SELECT seq, record, sha256 FROM log_entries{where} ORDER BY seq",
+                                                 params):
+                    record = json.loads(text)
+                    record["log_entry"] = {"seq": seq, "sha256": digest}
+                    yield record
         except StoreError as exc:
             raise LogError(str(exc)) from exc
 
@@ -139,11 +140,14 @@ class DecisionLog:
                     "SELECT start_seq, start_prev_sha256, head_seq, head_sha256 FROM log_state WHERE id = 1")[0]
                 purges = tuple(db.execute("SELECT purged_at, before_date, first_seq, last_seq, entries "
                                           "FROM log_purges ORDER BY last_seq"))
-                rows = list(db.rows("SELECT seq, record, prev_sha256, sha256 FROM log_entries ORDER BY seq"))
+                links = list(db.rows("SELECT seq, prev_sha256, sha256 FROM log_entries ORDER BY seq"))
+                edited = {seq for seq, text, prev, digest in
+                          db.rows("SELECT seq, record, prev_sha256, sha256 FROM log_entries ORDER BY seq")
+                          if entry_digest(prev, text) != digest}
         except StoreError as exc:
             raise LogError(str(exc)) from exc
-        problems = _check_chain(rows, start_seq, start_prev, head_seq, head_sha256)
-        return Report(tuple(problems), len(rows), start_seq, head_seq, head_sha256, purges)
+        problems = _check_chain(links, edited, start_seq, start_prev, head_seq, head_sha256)
+        return Report(tuple(problems), len(links), start_seq, head_seq, head_sha256, purges)
 
     # -- retention -------------------------------------------------------------------------
     def purge(self, before: dt.date) -> int:
@@ -179,8 +183,9 @@ class DecisionLog:
         return count
 
 
-def _check_chain(rows, start_seq: int, start_prev: str, head_seq: int, head_sha256: str) -> list[Problem]:
-    """Every break in the chain, named by entry number and kind.
+def _check_chain(links, edited: set, start_seq: int, start_prev: str, head_seq: int,
+                 head_sha256: str) -> list[Problem]:
+    """Every break in the chain, named by entry number and kind (``links``: (seq, prev_sha256, sha256)).
 
     Each entry names the one it follows by that entry's digest. An entry whose content no
     longer gives its digest was edited; one that follows a missing digest after a gap in the
@@ -189,14 +194,14 @@ def _check_chain(rows, start_seq: int, start_prev: str, head_seq: int, head_sha2
     was moved (reordered). The last entry must be the head recorded in the state row.
     """
     problems = []
-    position = {digest: seq for seq, _, _, digest in rows}
+    position = {digest: seq for seq, _, digest in links}
     position[start_prev] = start_seq - 1
     followers = {}
-    for seq, _, prev, _ in rows:
+    for seq, prev, _ in links:
         followers.setdefault(prev, []).append(seq)
     expected_seq, expected_prev = start_seq, start_prev
-    for seq, text, prev, digest in rows:
-        if entry_digest(prev, text) != digest:
+    for seq, prev, digest in links:
+        if seq in edited:
             problems.append(Problem(seq, "edited", "its content does not match its digest: the entry was edited"))
         if seq < start_seq:
             problems.append(Problem(seq, "inserted", f"it comes before the start of the chain (entry {start_seq})"))
@@ -216,11 +221,11 @@ def _check_chain(rows, start_seq: int, start_prev: str, head_seq: int, head_sha2
         elif seq > expected_seq:
             problems.append(Problem(seq, "deleted", _missing_text(expected_seq, seq - 1)))
         expected_seq, expected_prev = seq + 1, digest
-    last_seq = rows[-1][0] if rows else start_seq - 1
+    last_seq = links[-1][0] if links else start_seq - 1
     if last_seq < head_seq:
         problems.append(Problem(None, "deleted", f"the log's head is entry {head_seq} but the last entry is {last_seq}: "
                                 + _missing_text(last_seq + 1, head_seq)))
-    elif last_seq > head_seq or (rows and expected_prev != head_sha256):
+    elif last_seq > head_seq or (links and expected_prev != head_sha256):
         problems.append(Problem(None, "inserted", f"the last entry ({last_seq}) is not the log's recorded head "
                                 f"(entry {head_seq}): entries were added outside the log"))
     return problems

@@ -100,9 +100,12 @@ class Store:
             raise StoreError(f"{self.kind} error on {redacted(self.url)}: {exc}".strip()) from exc
 
     def rows(self, statement: str, params: dict | None = None, batch: int = 1000):
-        """The rows of a query, fetched a batch at a time (exports of large logs stay small in memory)."""
+        """The rows of a query, fetched a batch at a time (large logs stay small in memory).
+
+        Call inside `transaction()`: PostgreSQL streams through a server-side cursor, which
+        lives in a transaction."""
         try:
-            cursor = self._connection.cursor()
+            cursor = self._connection.cursor(streaming=True)
             cursor.execute(self._sql(statement), params or {})
             while True:
                 chunk = cursor.fetchmany(batch)
@@ -170,8 +173,8 @@ class _SqliteConnection:
     def __init__(self, connection):
         self._c = connection
 
-    def cursor(self):
-        return self._c.cursor()
+    def cursor(self, streaming: bool = False):
+        return self._c.cursor()                 # sqlite3 cursors always fetch row by row
 
     def commit(self):
         if self._c.in_transaction:
@@ -203,8 +206,8 @@ class _PostgresConnection:
     def __init__(self, connection):
         self._c = connection
 
-    def cursor(self):
-        return self._c.cursor()
+    def cursor(self, streaming: bool = False):
+        return self._c.cursor(name="eligibility_rows") if streaming else self._c.cursor()
 
     def commit(self):
         self._c.execute("COMMIT")

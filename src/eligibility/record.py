@@ -82,7 +82,11 @@ def read_records(path: str | Path) -> list[ReadRecord]:
     A line that is not JSON is returned with its problem, so the others are still read.
     """
     name = str(path)
-    text = Path(path).read_text(encoding="utf-8")
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        return [ReadRecord(name, None, f"not UTF-8 text (byte {exc.start}); records are JSON written by "
+                                       "'check --format json', 'batch' or 'log export'")]
     try:
         whole = json.loads(text)
     except json.JSONDecodeError:

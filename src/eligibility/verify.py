@@ -65,6 +65,8 @@ def verify(engine: Engine, read: ReadRecord) -> Verification:
     item = read.item
     if isinstance(item, dict) and "decision" not in item and "outcome" in item and "rule_set" in item:
         item = {"decision": item}           # a bare decision (Decision.to_json())
+    if isinstance(item, dict) and "decision" not in item and isinstance(item.get("status"), str):
+        item = {**item, "decision": None}   # a case `check` refused, or an engine error: no decision was given
     if not isinstance(item, dict) or "decision" not in item:
         return Verification(read.where, "differs", ("(not a record)",),
                             notes=("expected a record written by 'check --format json', 'batch' or 'log export'",))
