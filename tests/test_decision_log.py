@@ -165,6 +165,16 @@ def test_four_processes_appending_at_once_lose_nothing(log_url, decision, tmp_pa
     assert names == sorted(f"w{k}-{i}" for k in range(4) for i in range(40))
 
 
+def test_threads_sharing_one_log_object_append_safely(log_url, decision):
+    """A web service appends from several threads through one open log."""
+    from concurrent.futures import ThreadPoolExecutor
+    record = issue(decision)
+    with open_log(log_url) as log, ThreadPoolExecutor(4) as pool:
+        seqs = sorted(e.seq for e in pool.map(lambda _: log.append(record), range(40)))
+        report = log.verify()
+    assert seqs == list(range(1, 41)) and report.intact and report.entries == 40
+
+
 def test_check_writes_to_the_log_and_the_export_verifies(log_url, tmp_path):
     runner = CliRunner()
     cases = [str(EXAMPLES / "rutland-eligible.yaml"), str(EXAMPLES / "leicester-not-eligible.yaml")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,7 +80,7 @@ class Store:
         else:
             raise StoreError(f"'{redacted(url)}' is not a log URL; write sqlite:///path/decisions.db "
                              "or postgresql://user@host/database")
-        self._in_transaction = False
+        self._lock = threading.RLock()          # one transaction at a time on this connection
 
     def close(self) -> None:
         self._connection.close()
@@ -118,20 +119,20 @@ class Store:
 
     @contextmanager
     def transaction(self):
-        """One transaction: committed when the block ends, rolled back if it raises."""
-        self.execute("BEGIN")
-        self._in_transaction = True
-        try:
-            yield self
-        except BaseException:
-            self._in_transaction = False
-            self._connection.rollback()
-            raise
-        self._in_transaction = False
-        try:
-            self._connection.commit()
-        except self._errors as exc:
-            raise StoreError(f"{self.kind} error on {redacted(self.url)}: {exc}") from exc
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Threads sharing this Store take turns (a web service may append from several)."""
+        with self._lock:
+            self.execute("BEGIN")
+            try:
+                yield self
+            except BaseException:
+                self._connection.rollback()
+                raise
+            try:
+                self._connection.commit()
+            except self._errors as exc:
+                raise StoreError(f"{self.kind} error on {redacted(self.url)}: {exc}") from exc
 
     def create_schema(self, initial_state: dict) -> None:
         """Create the tables and the state row if they do not exist (safe when several processes start at once)."""
@@ -158,7 +159,8 @@ def _open_sqlite(path: str):
     if not folder.is_dir():
         raise StoreError(f"the folder {folder} for the SQLite log does not exist")
     try:
-        connection = sqlite3.connect(str(Path(path).expanduser()), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        connection = sqlite3.connect(str(Path(path).expanduser()), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
+                                     check_same_thread=False)      # Store serialises its use between threads
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=FULL")
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
