@@ -10,16 +10,18 @@ Exit codes:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sys
 from pathlib import Path
 
 import click
 
-from . import api, casetests, record, render
+from . import api, casetests, decision_log, record, render, verify
 from .cases import is_date, read_case
 from .diagnostics import CaseError, EvaluationError, RuleFileError
 from .loader import display_path
+from .revisions import RulesSourceError, rules_at
 from .scope import AUTHORITIES
 from .source import YamlProblem
 
@@ -216,15 +218,13 @@ def variations(on, output_format, rules_dir):
 
 
 def _open_log(url):
-    from . import decision_log
     try:
         return decision_log.open_log(url)
     except decision_log.LogError as exc:
-        raise click.BadParameter(str(exc), param_hint="URL" if not url else "log URL")
+        raise click.BadParameter(str(exc), param_hint="log URL")
 
 
 def _append_to_log(log, issued, shown) -> int:
-    from . import decision_log
     try:
         log.append(issued)
     except decision_log.LogError as exc:
@@ -246,8 +246,6 @@ def verify_records(records, rules_spec, output_format):
     Exit 0 when every record is reproduced, 1 when any differs, was changed, or needs rules
     that are not available.
     """
-    from . import verify
-    from .revisions import RulesSourceError
     try:
         with _rules_source(rules_spec) as rules_dir:
             engine = _load(rules_dir, output_format)
@@ -266,10 +264,7 @@ def verify_records(records, rules_spec, output_format):
 
 def _rules_source(spec):
     """A context giving the rules directory for --rules (a path, git:REV, or the installed rules)."""
-    from contextlib import nullcontext
-
-    from .revisions import rules_at
-    return nullcontext(None) if spec is None else rules_at(spec)
+    return contextlib.nullcontext(None) if spec is None else rules_at(spec)
 
 
 @cli.group("log")
@@ -284,7 +279,6 @@ _LOG_URL = click.argument("url", metavar="URL")
 @_LOG_URL
 def log_verify(url):
     """Check the log's hash chain; name every entry edited, deleted, inserted or reordered (exit 1)."""
-    from . import decision_log
     log = _open_log(url)
     try:
         report = log.verify()
@@ -307,7 +301,6 @@ def log_verify(url):
 @click.option("--ref", help="Only records of the case with this reference.")
 def log_export(url, since, ref):
     """Write the log's records as JSON lines (oldest first), for `eligibility verify` or archiving."""
-    from . import decision_log
     log = _open_log(url)
     try:
         for item in log.export(since, ref):
@@ -325,7 +318,6 @@ def log_purge(url, before):
     The digest of the last entry removed is kept as a checkpoint, so the rest of the
     chain still verifies.
     """
-    from . import decision_log
     log = _open_log(url)
     try:
         count = log.purge(before)
