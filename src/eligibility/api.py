@@ -181,10 +181,16 @@ def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[D
 def _case_as_decided(case: dict, decision: str, authority: str, on: dt.date) -> str:
     """The case as decided, shaped like a case file, as canonical JSON: it re-decides to the same record."""
     as_decided = {"decision": decision, "authority": authority, "assessment_date": on.isoformat(),
-                  "facts": _dates_as_text(case.get("facts") or {})}
+                  "facts": case.get("facts") or {}}
     if case.get("ref") is not None:
         as_decided["ref"] = case["ref"]
-    return json.dumps(as_decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(as_decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_date_as_text)
+
+
+def _date_as_text(value):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a case value")
 
 
 def _has_dates(value) -> bool:
