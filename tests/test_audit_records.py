@@ -201,6 +201,13 @@ def test_refused_cases_in_check_output_are_skipped_and_binary_files_reported(eng
     assert result.status == "differs" and "not UTF-8 text" in result.text()
 
 
+def test_a_bare_decision_as_written_by_to_json_verifies(engine, tmp_path):
+    data, smap = read_case(CASE)
+    path = tmp_path / "decision.json"
+    path.write_text(engine.decide(data, smap=smap).to_json(), encoding="utf-8")
+    assert [r.status for r in _verify(engine, path)] == ["reproduced"]
+
+
 def test_verify_usage_errors_exit_2(tmp_path):
     assert run("verify").exit_code == 2
     assert run("verify", tmp_path / "missing.json").exit_code == 2

@@ -195,6 +195,27 @@ def test_check_writes_to_the_log_and_the_export_verifies(log_url, tmp_path):
     assert broken.exit_code == 1 and "entry 2: its content does not match its digest" in broken.output
 
 
+def test_append_accepts_every_shape_of_record_and_refuses_others(tmp_path, decision):
+    """What batch and serve may hand to append: a Decision, its dict, an issued record, a batch line."""
+    from zoneinfo import ZoneInfo
+    line = {"input": "a.yaml", "status": "decided", "decision": decision.to_dict(), "problems": []}
+    london = dt.datetime(2026, 6, 1, 10, 0, tzinfo=ZoneInfo("Europe/London"))
+    with open_log(f"sqlite:///{tmp_path / 'd.db'}") as log:
+        for item in (decision, decision.to_dict(), issue(decision, "x"), line, {**line, "issued_at": london}):
+            log.append(item)
+        with pytest.raises(ValueError, match="not a decision record"):
+            log.append({"outcome": "eligible"})
+        with pytest.raises(ValueError, match="issued_at must be UTC text"):
+            log.append({**line, "issued_at": 12})
+        with pytest.raises(ValueError, match="plain JSON data"):
+            log.append({**line, "extra": object()})
+        records = list(log.export())
+        assert log.verify().intact
+    assert len(records) == 5 and all(r["decision"] == decision.to_dict() for r in records)
+    assert all(r["decision_sha256"] == records[0]["decision_sha256"] for r in records)
+    assert records[4]["issued_at"] == "2026-06-01T09:00:00.000000Z" and records[3]["input"] == "a.yaml"
+
+
 def test_a_log_url_that_cannot_be_used_is_a_usage_error(tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["log", "verify", "mysql://localhost/x"])

@@ -54,18 +54,38 @@ def as_issued(item) -> dict:
         return issue(item)
     if not isinstance(item, dict):
         raise ValueError(f"a decision record is a mapping, not {type(item).__name__}")
+    if is_bare_decision(item):
+        return issue(item)
     if "decision" in item:
         if item["decision"] is not None and not isinstance(item["decision"], dict):
             raise ValueError("'decision' must be a decision record (a mapping) or null")
         out = dict(item)
         if isinstance(item["decision"], dict) and "decision_sha256" not in out:
             out["decision_sha256"] = decision_digest(item["decision"])
-        out.setdefault("issued_at", utc_now())
+        out["issued_at"] = _issued_at_text(out.get("issued_at"))
+        try:
+            canonical_json(out)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"a decision record must be plain JSON data ({exc})") from None
         return out
-    if "outcome" in item and "rule_set" in item:
-        return issue(item)
     raise ValueError("not a decision record: expected a mapping with 'decision' (an issued record or a batch "
                      "line) or a decision with 'outcome' and 'rule_set'")
+
+
+def is_bare_decision(item) -> bool:
+    """A Decision.to_dict() on its own (its 'decision' is the kind of decision, a text)."""
+    return isinstance(item, dict) and "outcome" in item and "rule_set" in item and not isinstance(item.get("decision"), dict)
+
+
+def _issued_at_text(value) -> str:
+    """issued_at as UTC text: now when missing; an aware datetime converted; text kept as given."""
+    if value is None:
+        return utc_now()
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
+    if isinstance(value, str):
+        return value
+    raise ValueError(f"issued_at must be UTC text like {utc_now()!r} or an aware datetime, not {value!r}")
 
 
 @dataclass(frozen=True)

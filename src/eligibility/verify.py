@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from .api import Engine
 from .diagnostics import CaseError, EvaluationError
-from .record import ReadRecord, decision_digest
+from .record import ReadRecord, decision_digest, is_bare_decision
 
 NOT_COMPARED = ("rule_set.effective_to", "settings.effective_to", "package")
 MAX_FIELDS_NAMED = 12
@@ -63,7 +63,7 @@ def verify(engine: Engine, read: ReadRecord) -> Verification:
     if read.problem is not None:
         return Verification(read.where, "differs", ("(unreadable)",), notes=(read.problem,))
     item = read.item
-    if isinstance(item, dict) and "decision" not in item and "outcome" in item and "rule_set" in item:
+    if is_bare_decision(item):
         item = {"decision": item}           # a bare decision (Decision.to_json())
     if isinstance(item, dict) and "decision" not in item and isinstance(item.get("status"), str):
         item = {**item, "decision": None}   # a case `check` refused, or an engine error: no decision was given
