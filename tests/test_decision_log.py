@@ -64,6 +64,12 @@ def _problems(url):
         return [(p.seq, p.kind) for p in log.verify().problems]
 
 
+def test_reading_a_log_that_was_never_written_is_an_error(log_url):
+    from eligibility.decision_log import LogError
+    with pytest.raises(LogError, match="there is no"):
+        open_log(log_url, create=False)
+
+
 def test_appended_records_verify_and_export_in_order(log_url, decision):
     entries = _fill(log_url, decision, 5)
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
@@ -223,5 +229,8 @@ def test_a_log_url_that_cannot_be_used_is_a_usage_error(tmp_path):
     result = runner.invoke(cli, ["check", str(EXAMPLES / "rutland-eligible.yaml"), "--log",
                                  f"sqlite:///{tmp_path / 'no-such-folder' / 'd.db'}"])
     assert result.exit_code == 2 and "does not exist" in result.output
+    result = runner.invoke(cli, ["log", "export", f"sqlite:///{tmp_path / 'typo.db'}"])
+    assert result.exit_code == 2 and "there is no SQLite log at" in result.output
+    assert not (tmp_path / "typo.db").exists()
     result = runner.invoke(cli, ["log", "verify", "postgresql://someone:secret@/nowhere?host=/nonexistent"])
     assert result.exit_code == 2 and "secret" not in result.output and "***" in result.output

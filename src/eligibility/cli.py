@@ -217,9 +217,9 @@ def variations(on, output_format, rules_dir):
         click.echo(render.variations_text(register, on), nl=False)
 
 
-def _open_log(url):
+def _open_log(url, create=True):
     try:
-        return decision_log.open_log(url)
+        return decision_log.open_log(url, create)
     except decision_log.LogError as exc:
         raise click.BadParameter(str(exc), param_hint="log URL")
 
@@ -279,7 +279,7 @@ _LOG_URL = click.argument("url", metavar="URL")
 @_LOG_URL
 def log_verify(url):
     """Check the log's hash chain; name every entry edited, deleted, inserted or reordered (exit 1)."""
-    log = _open_log(url)
+    log = _open_log(url, create=False)
     try:
         report = log.verify()
     except decision_log.LogError as exc:
@@ -301,7 +301,7 @@ def log_verify(url):
 @click.option("--ref", help="Only records of the case with this reference.")
 def log_export(url, since, ref):
     """Write the log's records as JSON lines (oldest first), for `eligibility verify` or archiving."""
-    log = _open_log(url)
+    log = _open_log(url, create=False)
     try:
         for item in log.export(since, ref):
             click.echo(record.canonical_json(item))
@@ -318,7 +318,7 @@ def log_purge(url, before):
     The digest of the last entry removed is kept as a checkpoint, so the rest of the
     chain still verifies.
     """
-    log = _open_log(url)
+    log = _open_log(url, create=False)
     try:
         count = log.purge(before)
     except decision_log.LogError as exc:

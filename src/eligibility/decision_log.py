@@ -65,12 +65,25 @@ def entry_digest(prev_sha256: str, record_text: str) -> str:
     return hashlib.sha256((prev_sha256 + record_text).encode("utf-8")).hexdigest()
 
 
-def open_log(url: str) -> "DecisionLog":
-    """Open (creating if needed) the decision log at a sqlite:/// or postgresql:// URL."""
+def open_log(url: str, create: bool = True) -> "DecisionLog":
+    """Open the decision log at a sqlite:/// or postgresql:// URL.
+
+    With ``create`` (the default, for writers) the log is created if it is not there yet;
+    without it (for reading, checking and purging) a missing log is a LogError, so a
+    mistyped URL is not mistaken for an empty log.
+    """
     try:
-        store = Store(url)
-        store.create_schema({"format": FORMAT, "start_seq": 1, "start_prev_sha256": GENESIS,
-                             "head_seq": 0, "head_sha256": GENESIS})
+        store = Store(url, create=create)
+        if create:
+            store.create_schema({"format": FORMAT, "start_seq": 1, "start_prev_sha256": GENESIS,
+                                 "head_seq": 0, "head_sha256": GENESIS})
+        else:
+            try:
+                store.execute("SELECT head_seq FROM log_state WHERE id = 1")
+            except StoreError:
+                store.close()
+                raise StoreError(f"there is no decision log at {redacted(url)} (nothing has been logged there)") \
+                    from None
     except StoreError as exc:
         raise LogError(str(exc)) from exc
     return DecisionLog(store)

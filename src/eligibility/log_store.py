@@ -68,11 +68,11 @@ def redacted(url: str) -> str:
 class Store:
     """A connection to the log's database, with transactions and one parameter style."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, create: bool = True):
         self.url = url
         if url.startswith("sqlite:///"):
             self.kind = "sqlite"
-            self._connection = _open_sqlite(url[len("sqlite:///"):])
+            self._connection = _open_sqlite(url[len("sqlite:///"):], create)
             self._errors = (sqlite3.Error,)
         elif url.startswith(("postgresql://", "postgres://")):
             self.kind = "postgresql"
@@ -152,12 +152,14 @@ class Store:
                 time.sleep(0.1 * (attempt + 1))
 
 
-def _open_sqlite(path: str):
+def _open_sqlite(path: str, create: bool):
     if not path:
         raise StoreError("the SQLite log URL names no file; write sqlite:///path/decisions.db")
     folder = Path(path).expanduser().resolve().parent
     if not folder.is_dir():
         raise StoreError(f"the folder {folder} for the SQLite log does not exist")
+    if not create and not Path(path).expanduser().is_file():
+        raise StoreError(f"there is no SQLite log at {path} (nothing has been logged there)")
     try:
         connection = sqlite3.connect(str(Path(path).expanduser()), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None,
                                      check_same_thread=False)      # Store serialises its use between threads
