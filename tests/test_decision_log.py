@@ -194,8 +194,9 @@ def test_check_writes_to_the_log_and_the_export_verifies(log_url, tmp_path):
                                                                            ("a.patel", "not_eligible")]
     export_file = tmp_path / "export.jsonl"
     export_file.write_text(exported.stdout, encoding="utf-8")
-    replay = runner.invoke(cli, ["verify", str(export_file)])
-    assert replay.exit_code == 0 and "2 record(s): 2 reproduced" in replay.output
+    replay = runner.invoke(cli, ["verify", str(export_file), log_url])          # an export, and the log itself
+    assert replay.exit_code == 0 and "4 record(s): 4 reproduced" in replay.output
+    assert "#2 (LCC-" in replay.output
     _sql(log_url, "UPDATE log_entries SET record = REPLACE(record, 'a.patel', 'b.jones') WHERE seq = 2")
     broken = runner.invoke(cli, ["log", "verify", log_url])
     assert broken.exit_code == 1 and "entry 2: its content does not match its digest" in broken.output

@@ -234,7 +234,7 @@ def _append_to_log(log, issued, shown) -> int:
 
 
 @cli.command("verify")
-@click.argument("records", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=str))
+@click.argument("records", nargs=-1, required=True, metavar="RECORD...")
 @click.option("--rules", "rules_spec", metavar="DIR|git:REV", default=None,
               help="Rules to re-decide with: a directory, git:REV (the rules/ folder at that revision of this "
                    "repository), or by default the installed rules.")
@@ -242,16 +242,22 @@ def _append_to_log(log, issued, shown) -> int:
 def verify_records(records, rules_spec, output_format):
     """Re-decide each decision record from its own content and compare.
 
-    RECORD files are `check --format json` output, batch JSON lines, or `log export` output.
-    Exit 0 when every record is reproduced, 1 when any differs, was changed, or needs rules
-    that are not available.
+    A RECORD is a file of `check --format json` output, batch JSON lines or `log export`
+    output, or a decision log's URL (every record in it). Exit 0 when every record is
+    reproduced, 1 when any differs, was changed, or needs rules that are not available.
     """
+    for source in records:
+        if not decision_log.is_log_url(source) and not Path(source).is_file():
+            raise click.BadParameter(f"'{source}' is neither a file nor a log URL (sqlite:///..., postgresql://...)",
+                                     param_hint="RECORD")
     try:
         with _rules_source(rules_spec) as rules_dir:
             engine = _load(rules_dir, output_format)
-            results = [verify.verify(engine, read) for path in records for read in record.read_records(path)]
+            results = [verify.verify(engine, read) for source in records for read in _records_in(source)]
     except RulesSourceError as exc:
         raise click.BadParameter(str(exc), param_hint="--rules")
+    except decision_log.LogError as exc:
+        raise click.BadParameter(str(exc), param_hint="RECORD")
     if output_format == "json":
         click.echo(render.decisions_json({"results": [r.to_dict() for r in results],
                                           "summary": verify.summary(results)}), nl=False)
@@ -260,6 +266,10 @@ def verify_records(records, rules_spec, output_format):
             click.echo(result.text())
         click.echo(verify.summary(results))
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_INVALID)
+
+
+def _records_in(source):
+    return decision_log.read_log_records(source) if decision_log.is_log_url(source) else record.read_records(source)
 
 
 def _rules_source(spec):

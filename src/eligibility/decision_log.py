@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass
 
 from .log_store import Store, StoreError, redacted
-from .record import as_issued, canonical_json, utc_now
+from .record import ReadRecord, as_issued, canonical_json, utc_now
 
 GENESIS = "0" * 64
 FORMAT = 1
@@ -194,6 +194,16 @@ class DecisionLog:
         except StoreError as exc:
             raise LogError(str(exc)) from exc
         return count
+
+
+def is_log_url(text: str) -> bool:
+    return text.startswith(("sqlite:///", "postgresql://", "postgres://"))
+
+
+def read_log_records(url: str, since: dt.date | None = None, ref: str | None = None) -> list[ReadRecord]:
+    """The records of an existing log, for `eligibility verify URL`; each named URL#entry."""
+    with open_log(url, create=False) as log:
+        return [ReadRecord(f"{log.url}#{item['log_entry']['seq']}", item) for item in log.export(since, ref)]
 
 
 def _check_chain(links, edited: set, start_seq: int, start_prev: str, head_seq: int,
