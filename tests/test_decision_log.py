@@ -161,9 +161,16 @@ def test_four_processes_appending_at_once_lose_nothing(log_url, decision, tmp_pa
     start = time.time() + 1.5
     processes = [subprocess.Popen([sys.executable, "-c", worker, log_url, f"w{k}", str(record_file), str(start)],
                                   stderr=subprocess.PIPE, text=True) for k in range(4)]
+    with open_log(log_url) as log:                                   # checking while they append
+        checks, deadline = [], time.time() + 120
+        while any(p.poll() is None for p in processes) and time.time() < deadline:
+            checks.append(log.verify())
+            time.sleep(0.05)
     for p in processes:
         _, err = p.communicate(timeout=120)
         assert p.returncode == 0, err
+    assert all(report.intact for report in checks), [r.problems for r in checks if not r.intact][:1]
+    assert any(0 < report.entries < 160 for report in checks)          # some checks ran mid-way
     with open_log(log_url) as log:
         report = log.verify()
         names = sorted(r["issued_by"] for r in log.export())

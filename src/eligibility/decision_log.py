@@ -136,7 +136,7 @@ class DecisionLog:
             params["ref"] = ref
         where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
         try:
-            with self._store.transaction() as db:
+            with self._store.transaction(snapshot=True) as db:
                 for seq, text, digest in db.rows(f"SELECT seq, record, sha256 FROM log_entries{where} ORDER BY seq",
                                                  params):
                     record = json.loads(text)
@@ -148,7 +148,7 @@ class DecisionLog:
     def verify(self) -> Report:
         """Walk the chain from its start (or the last purge's checkpoint) to its head."""
         try:
-            with self._store.transaction() as db:       # one consistent view while appends go on
+            with self._store.transaction(snapshot=True) as db:     # one consistent view while appends go on
                 start_seq, start_prev, head_seq, head_sha256 = db.execute(
                     "SELECT start_seq, start_prev_sha256, head_seq, head_sha256 FROM log_state WHERE id = 1")[0]
                 purges = tuple(db.execute("SELECT purged_at, before_date, first_seq, last_seq, entries "

@@ -118,12 +118,16 @@ class Store:
             raise StoreError(f"{self.kind} error on {redacted(self.url)}: {exc}".strip()) from exc
 
     @contextmanager
-    def transaction(self):
+    def transaction(self, snapshot: bool = False):
         """One transaction: committed when the block ends, rolled back if it raises.
 
-        Threads sharing this Store take turns (a web service may append from several)."""
+        With ``snapshot`` every statement in it sees the database as of its first read
+        (SQLite's transactions always do; PostgreSQL needs REPEATABLE READ), so a reader
+        is never confused by appends committed while it reads. Threads sharing this Store
+        take turns (a web service may append from several)."""
+        begin = "BEGIN ISOLATION LEVEL REPEATABLE READ" if snapshot and self.kind == "postgresql" else "BEGIN"
         with self._lock:
-            self.execute("BEGIN")
+            self.execute(begin)
             try:
                 yield self
             except BaseException:
