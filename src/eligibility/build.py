@@ -102,7 +102,8 @@ class Builder:
         criteria = tuple(
             m.Criterion(c["id"], c["text"], c["citation"], self.condition(c["condition"], ("criteria", i, "condition")),
                         c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)),
-                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None)
+                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None,
+                        self._not_met_when_not_recorded(c, ("criteria", i)))
             for i, c in enumerate(data["criteria"]))
         outcomes = tuple(self.outcome(o, ("outcomes", i), last=i == len(data["outcomes"]) - 1)
                          for i, o in enumerate(data["outcomes"]))
@@ -232,8 +233,30 @@ class Builder:
                 effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
                 values={k: s["value"] for k, s in v["settings"].items()},
                 sources={k: s["source"] for k, s in v["settings"].items()},
-                digest=identity_digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area")))
+                digest=identity_digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
+                unconfirmed={k: self._unconfirmed_note(("versions", i, "settings", k), s)
+                             for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}))
         return out
+
+    def _not_met_when_not_recorded(self, c: dict, path: tuple) -> str | None:
+        """The fact that records an act (a refusal, a request): it must be one the condition reads."""
+        fact = c.get("not_met_when_not_recorded")
+        if fact is None:
+            return None
+        read = {leaf.subject.name for leaf in m.leaves(self.condition(c["condition"], path + ("condition",)))
+                if isinstance(leaf, m.Compare) and leaf.subject.kind == "fact"}
+        if fact not in read:
+            self.problem(path + ("not_met_when_not_recorded",), f"'{fact}' is not a fact this criterion's condition "
+                         "reads", f"name one of: {', '.join(sorted(read)) or 'no facts are read'}")
+        return fact
+
+    def _unconfirmed_note(self, path: tuple, value: dict) -> str:
+        """What the council papers do not say about an unconfirmed setting: its note, which is required."""
+        if not value.get("note"):
+            self.problem(path + ("confidence",), "a setting marked 'confidence: unconfirmed' needs a note saying what "
+                         "the council papers do not say", "add e.g. note: the council papers do not say whether ...",
+                         code="E201")
+        return " ".join(str(value.get("note", "")).split())
 
     def variations(self, data: dict) -> list[m.Variation]:
         return [m.Variation(

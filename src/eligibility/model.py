@@ -149,6 +149,7 @@ class SettingsVersion(Dated):
     file: str
     span: Span | None = None
     area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
+    unconfirmed: dict = field(default_factory=dict)   # setting name -> what the council papers do not say
 
 
 
@@ -175,6 +176,7 @@ class Criterion:
     confidence: str | None = None
     span: Span | None = None
     waived_when: object | None = None   # a rebuttable gate: when it is waived (reported as 'waived')
+    not_met_when_not_recorded: str | None = None   # a fact recording an act: not recorded means none (not met)
 
 
 @dataclass(frozen=True)
