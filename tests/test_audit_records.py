@@ -21,9 +21,11 @@ from eligibility.cli import cli
 from eligibility.record import decision_digest, issue, read_records
 from eligibility.verify import verify
 
-from conftest import EXAMPLES, RULES
+from conftest import EXAMPLES, RULES, _bundled_engine
 
 CASE = EXAMPLES / "rutland-eligible.yaml"
+CURRENT = next(r.version for r in _bundled_engine().corpus.rule_sets      # the adult-eligibility version in force
+               if r.id == "adult-eligibility" and r.effective_to is None)
 
 
 def run(*args):
@@ -56,7 +58,7 @@ def test_the_record_holds_its_case_package_engine_and_rule_identity(engine):
                               "assessment_date": "2024-05-01", "facts": data["facts"]}
     assert record["package"] == {"name": "eligibility", "version": eligibility.__version__}
     assert record["engine"] == "durable-rules 2.0.28"
-    assert {k: record["rule_set"][k] for k in ("id", "version")} == {"id": "adult-eligibility", "version": "2015.2"}
+    assert {k: record["rule_set"][k] for k in ("id", "version")} == {"id": "adult-eligibility", "version": CURRENT}
     assert len(record["rule_set"]["sha256"]) == 64 and len(record["settings"]["sha256"]) == 64
     assert "issued_at" not in record and "issued_by" not in record
     stamped = issue(first, "a.patel")
@@ -142,13 +144,13 @@ def test_a_record_verifies_after_newer_versions_are_added(issued, rules_copy):
     _close(rules_copy, "shared/adult-eligibility.yaml", "2029-12-31")
     newer = (rules_copy / "shared" / "adult-eligibility.yaml").read_text(encoding="utf-8")
     newer = (newer.replace("id: adult-eligibility\n", "id: adult-eligibility-2030\n", 1)
-             .replace('version: "2015.2"', 'version: "2030.1"', 1)
+             .replace(f'version: "{CURRENT}"', 'version: "2030.1"', 1)
              .replace("effective_from: 2015-04-01\neffective_to: 2029-12-31\n", "effective_from: 2030-01-01\n", 1))
     (rules_copy / "shared" / "adult-eligibility-2030.yaml").write_text(newer, encoding="utf-8")
     for authority in ("rutland", "leicester"):
         _close_settings_and_add_version(rules_copy, authority, "2029-12-31", "2030-01-01")
     engine = eligibility.load(rules_copy)
-    assert {r.version for r in engine.corpus.rule_sets if r.decision == "adult-eligibility"} == {"2015.2", "2030.1"}
+    assert {r.version for r in engine.corpus.rule_sets if r.decision == "adult-eligibility"} == {CURRENT, "2030.1"}
     result = run("verify", issued, "--rules", rules_copy)
     assert result.exit_code == 0, result.output
     assert "2 record(s): 2 reproduced" in result.output
@@ -162,7 +164,7 @@ def test_a_record_whose_rules_changed_names_the_rules_it_needs(issued, rules_cop
     result = run("verify", issued, "--rules", rules_copy)
     assert result.exit_code == 1
     assert ("(RUT-2024-0117 adult-eligibility rutland 2024-05-01): the rules it needs are not available: "
-            f"rule set adult-eligibility version 2015.2 sha256 {recorded['sha256']}") in result.output
+            f"rule set adult-eligibility version {CURRENT} sha256 {recorded['sha256']}") in result.output
     assert result.output.rstrip().endswith("2 record(s): 2 rules not available")
 
 
