@@ -64,6 +64,24 @@ def _problems(url):
         return [(p.seq, p.kind) for p in log.verify().problems]
 
 
+def test_a_role_that_may_only_read_and_append_can_write_to_the_log(postgres_url, decision):
+    """The grants docs/architecture.md recommends for a service: no CREATE, UPDATE or DELETE on entries."""
+    import psycopg
+    open_log(postgres_url).close()                          # created by the owner
+    with psycopg.connect(postgres_url, autocommit=True) as owner:
+        for statement in ("CREATE ROLE service LOGIN", "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+                          "GRANT SELECT, INSERT ON log_entries TO service", "GRANT SELECT, UPDATE ON log_state TO service",
+                          "GRANT SELECT ON log_purges TO service"):
+            owner.execute(statement)
+    service_url = postgres_url.replace("postgresql://postgres@", "postgresql://service@")
+    with open_log(service_url) as log:
+        assert log.append(issue(decision)).seq == 1
+        assert log.verify().intact
+    from eligibility.decision_log import LogError
+    with open_log(service_url) as log, pytest.raises(LogError, match="permission denied"):
+        log.purge(dt.date(2099, 1, 1))
+
+
 def test_reading_a_log_that_was_never_written_is_an_error(log_url):
     from eligibility.decision_log import LogError
     with pytest.raises(LogError, match="there is no"):

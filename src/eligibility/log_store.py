@@ -139,7 +139,15 @@ class Store:
                 raise StoreError(f"{self.kind} error on {redacted(self.url)}: {exc}") from exc
 
     def create_schema(self, initial_state: dict) -> None:
-        """Create the tables and the state row if they do not exist (safe when several processes start at once)."""
+        """Create the tables and the state row if they do not exist (safe when several processes start at once).
+
+        An existing log is left alone without any DDL, so a service whose database role may
+        only read and append (no CREATE) can open it."""
+        try:
+            if self.execute("SELECT id FROM log_state WHERE id = 1"):
+                return
+        except StoreError:
+            pass                                # not created yet
         for attempt in range(5):
             try:
                 with self.transaction():
