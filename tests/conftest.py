@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
+
+# The tests never read or write the real user cache: every process they start, and this
+# one, keeps its rules cache in a temporary directory.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="eligibility-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 import pytest
 from hypothesis import HealthCheck, settings

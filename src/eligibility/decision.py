@@ -19,6 +19,9 @@ def package_version() -> str:
         from . import __version__
         return __version__
 
+from . import stable_json
+from .stable_json import Fixed
+
 @dataclass(frozen=True)
 class RuleSetUsed:
     id: str
@@ -146,6 +149,10 @@ class Decision:
         return next((text for k, n, text in self.unconfirmed if k == kind and n == name), None)
 
     def to_dict(self) -> dict:
+        return self._record(lambda _key, make: make())
+
+    def _record(self, fixed) -> dict:
+        """The record; ``fixed(key, make)`` gives each part that is the same for every decision under a rule set."""
         return {
             "outcome": self.outcome,
             "outcome_reason": self.outcome_reason,
@@ -153,16 +160,17 @@ class Decision:
             "authority": self.authority,
             "decided_on": self.decided_on.isoformat(),
             "case_ref": self.case_ref,
-            "rule_set": self.rule_set.to_dict(),
-            "settings": self.settings.to_dict() if self.settings else None,
+            "rule_set": fixed(("rule_set", self.rule_set), self.rule_set.to_dict),
+            "settings": fixed(("settings", self.settings), self.settings.to_dict) if self.settings else None,
             "criteria": [self._with_note(c.to_dict(), "criterion", c.id) for c in self.criteria],
             "derived": [self._with_note(d.to_dict(), "derived", d.name) for d in self.derived],
             "missing_facts": [m.to_dict() for m in self.missing_facts],
-            "disregarded": [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded],
+            "disregarded": fixed(("disregarded", self.disregarded),
+                                 lambda: [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded]),
             "outputs": {name: self._with_note({"text": text, "value": value}, "output", name)
                         for name, text, value in self.outputs},
             "engine": self.engine,
-            "variations": [v.to_dict() for v in self.variations],
+            "variations": fixed(("variations", self.variations), lambda: [v.to_dict() for v in self.variations]),
             "left_out": [item.to_dict() for item in self.left_out],
             # what makes the record reproducible from itself (see eligibility verify)
             "case": json.loads(self.case),
@@ -174,5 +182,9 @@ class Decision:
         return dict(item, unconfirmed=note) if note else item
 
     def to_json(self) -> str:
-        """Stable JSON: the same case and rules always give the same bytes."""
-        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)
+        """Stable JSON: the same case and rules always give the same bytes.
+
+        Exactly ``json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)``;
+        the parts shared by every decision under a rule set are written once.
+        """
+        return stable_json.dumps(self._record(Fixed))

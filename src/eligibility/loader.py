@@ -12,10 +12,11 @@ from importlib import resources
 from pathlib import Path
 
 from . import model as m
-from . import source, validate
+from . import rules_cache, source, validate
 from .build import Builder
 from .checks import check_corpus
 from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean
+from .source import SourceMap
 
 FOLDERS = ("shared", "leicester", "leicestershire", "rutland")
 
@@ -63,6 +64,44 @@ def display_path(path) -> str:
 def read_corpus(root: Path) -> m.Corpus:
     """Read, schema-check and build every file; raise RuleFileError listing every problem."""
     files, problems = rule_files(root)
+    return _read_and_build(files, problems)
+
+
+def read_corpus_cached(root: Path):
+    """As read_corpus, but through the rules cache (rules_cache.py): (corpus, store).
+
+    ``store`` is None when the files came from the cache. Otherwise calling ``store()``
+    records what was read, for the next load; call it only once the rules are accepted
+    in full (the engine has registered every rule set).
+    """
+    files, problems = rule_files(root)
+    if problems:
+        return read_corpus(root), None
+    try:
+        cache_key = rules_cache.key(files)
+    except OSError:
+        return read_corpus(root), None
+    cached = rules_cache.read(cache_key, files)
+    if cached is not None:
+        parsed = []
+        for (path, folder), (data, positions, _) in zip(files, cached):
+            name = display_path(path)
+            parsed.append((data, SourceMap(name, source.SpanTable(name, positions)), folder))
+        try:
+            return _build(parsed), None
+        except Exception:               # the cache is never trusted: read the files again
+            pass
+    read: list = []
+    corpus = _read_and_build(files, [], read)
+
+    def store():
+        rules_cache.write(cache_key, [(path, folder, data, {k: (v.line, v.column) for k, v in smap.positions.items()})
+                                      for (path, folder), (data, smap, _) in zip(files, read)])
+    return corpus, store
+
+
+def _read_and_build(files, problems, read: list | None = None) -> m.Corpus:
+    """Read, schema-check and build the files; with ``read``, also collect (data, source map, folder) per file."""
     parsed = []
     for path, folder in files:
         name = display_path(path)
@@ -83,6 +122,8 @@ def read_corpus(root: Path) -> m.Corpus:
             parsed.append((data, smap, folder))
     if problems:
         raise RuleFileError(problems)
+    if read is not None:
+        read += [(data, SourceMap(smap.file, dict(smap.positions)), folder) for data, smap, folder in parsed]
     return _build(parsed)
 
 

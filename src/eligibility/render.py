@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 
@@ -13,9 +14,25 @@ _HEADINGS = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE",
              "insufficient_information": "INSUFFICIENT INFORMATION"}
 
 
+_WIDTH = 92
+
+
 def _wrap(text: str, indent: str, hanging: str | None = None) -> str:
-    return textwrap.fill(" ".join(text.split()), width=92, initial_indent=indent,
-                         subsequent_indent=indent if hanging is None else hanging)
+    """``textwrap.fill`` of the text with its whitespace collapsed, to 92 columns.
+
+    A text that fits on one line needs no wrapping; longer ones (criterion texts,
+    citations, the fixed blocks of a rule set) recur across decisions and are wrapped
+    once each.
+    """
+    text = " ".join(text.split())
+    if text and len(indent) + len(text) <= _WIDTH:
+        return indent + text
+    return _fill(text, indent, indent if hanging is None else hanging)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fill(text: str, indent: str, hanging: str) -> str:
+    return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=hanging)
 
 
 def decision_text(d: Decision, source: str | None = None) -> str:

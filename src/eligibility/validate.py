@@ -4,6 +4,9 @@ This is the only module that imports ``jsonschema``. It turns each schema error 
 a :class:`Diagnostic` written for the person who wrote the file: what was expected,
 what was found, where (via the :class:`SourceMap`), and a hint, including
 "did you mean" for misspelt keys.
+
+``jsonschema`` is imported on first use, not with this module: a valid case, and rules
+read from the rules cache, never need it, and importing it costs more than deciding.
 """
 
 from __future__ import annotations
@@ -12,10 +15,6 @@ import difflib
 import json
 from functools import lru_cache
 from importlib import resources
-
-import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
 
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
@@ -40,7 +39,8 @@ def load_schema(name: str) -> dict:
 
 
 @lru_cache(maxsize=None)
-def _registry() -> Registry:
+def _registry():
+    from referencing import Registry, Resource
     names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
              "case-tests")
     pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
@@ -52,8 +52,18 @@ def _is_whole_number(_checker, value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-_Validator = jsonschema.validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_whole_number))
+@lru_cache(maxsize=None)
+def _validator_class():
+    """The Draft 2020-12 validator with ``integer`` meaning a true int (imports jsonschema on first use)."""
+    import jsonschema
+    from jsonschema import Draft202012Validator
+    return jsonschema.validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_whole_number))
+
+
+def _new_validator(schema: dict, **kwargs):
+    from jsonschema import FormatChecker
+    return _validator_class()(schema, format_checker=FormatChecker(), **kwargs)
 
 
 def _inline(schema, registry_schemas: dict):
@@ -71,14 +81,14 @@ def _inline(schema, registry_schemas: dict):
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str) -> Draft202012Validator:
-    return _Validator(load_schema(name), registry=_registry(), format_checker=FormatChecker())
+def _validator(name: str):
+    return _new_validator(load_schema(name), registry=_registry())
 
 
 @lru_cache(maxsize=None)
-def _envelope_validator() -> Draft202012Validator:
+def _envelope_validator():
     schema = _inline(load_schema("case-file"), {"common": load_schema("common")})
-    return _Validator(schema, format_checker=FormatChecker())
+    return _new_validator(schema)
 
 
 def check_rule_file(data, kind: str, smap: SourceMap) -> list[Diagnostic]:
@@ -98,7 +108,14 @@ class FactsValidator:
     """Checks case facts against a schema generated from the case fields."""
 
     def __init__(self, schema: dict):
-        self._validator = _Validator(schema, format_checker=FormatChecker())
+        self._schema = schema
+        self._built = None
+
+    @property
+    def _validator(self):
+        if self._built is None:                 # built on first use (a benign race: both builds are equal)
+            self._built = _new_validator(self._schema)
+        return self._built
 
     def is_valid(self, facts) -> bool:
         return self._validator.is_valid(facts)
@@ -168,7 +185,8 @@ def _convert(error, smap, family, prefix):
                            smap.span(path + (bad,), key=True), json_path(path + (bad,)), hint)]
     if kind in ("oneOf", "anyOf"):
         if isinstance(error.instance, dict) and error.context:
-            best = jsonschema.exceptions.best_match(error.context)
+            from jsonschema.exceptions import best_match
+            best = best_match(error.context)
             return _convert(best, smap, family, prefix)
         return [Diagnostic(_code("type", family), f"{_describe(path)} is {_show(error.instance)}, "
                            "which cannot be used here", smap.span(path), where, hint)]
