@@ -143,3 +143,11 @@ def postgres_url(postgres_server, request):
     with psycopg.connect(postgres_server.url(), autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     return postgres_server.url(name)
+
+
+@pytest.fixture(scope="session")
+def served_port():
+    """A real `eligibility serve` on 127.0.0.1 (a free port), shared by the service tests."""
+    from live_server import running_server
+    with running_server() as port:
+        yield port

@@ -22,6 +22,7 @@ import os
 from pathlib import Path
 
 from . import model as m
+from . import what_would_change
 from .cases import CaseChecker, data_source_map, is_date
 from . import durable_engine
 from .compile import compile_rule_set
@@ -109,13 +110,26 @@ class Engine:
         return self.checker.check(case, smap or data_source_map())
 
     def decide(self, case: dict, decision: str | None = None, authority: str | None = None,
-               on: dt.date | str | None = None, *, smap=None) -> Decision:
+               on: dt.date | str | None = None, *, smap=None, suggest_changes: bool = False) -> Decision:
         """Decide one case. Arguments override what the case itself says.
+
+        With ``suggest_changes=True`` (as the command line and letters use it), a decision whose
+        outcome is not the favourable one also lists what would change it
+        (``what_would_change``), each way verified by the engine. It is off by default because
+        the search costs tens of milliseconds per such decision, which bulk callers (the
+        consistency search, property tests) do not need.
 
         Raises CaseError (invalid case, or nothing to decide it under) or EvaluationError
         (the engine misbehaved; no decision is given).
         """
-        return self._decide(case, decision, authority, on, smap=smap)
+        result = self._decide(case, decision, authority, on, smap=smap)
+        if suggest_changes:
+            rule_set = self.rule_set_for(result.decision, result.authority, result.decided_on)
+            settings = self.settings_for(result.authority, result.decided_on)
+            changes = what_would_change.search(self, self.prepared_for(rule_set), case, result, settings)
+            if changes:
+                result = dataclasses.replace(result, what_would_change=changes)
+        return result
 
     def _decide(self, case, decision=None, authority=None, on=None, *, smap=None, fact_order=None) -> Decision:
         smap = smap or data_source_map()

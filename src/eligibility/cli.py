@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -87,7 +88,7 @@ def check(cases, decision, authority, on, output_format, rules_dir, log_url, iss
         shown = display_path(path)
         try:
             data, smap = read_case(path)
-            d = engine.decide(data, decision, authority, on, smap=smap)
+            d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
         except YamlProblem as exc:
             worst = max(worst, EXIT_INVALID)
             results.append(_problems(shown, [exc.diagnostic], output_format))
@@ -137,6 +138,10 @@ def validate(rules_dir, output_format):
                f"{len(engine.corpus.vocabulary.fields)} case field(s).")
     for r in rule_sets:
         click.echo(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} ({r.file})")
+    if rules_dir is None:
+        click.echo("These are the rules installed with the program. To check the files you are editing, name "
+                   "their folder: eligibility validate rules")
+    click.echo(f"Next: run the case tests: eligibility test --rules {rules_dir or 'rules'} tests/cases/")
 
 
 @cli.command("test")
@@ -164,6 +169,11 @@ def run_tests(paths, rules_dir):
                 for failure in result.failures:
                     click.echo(f"    {failure}")
     click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        click.echo("Next: for each failure, either the rules are wrong (correct the rule file) or the test's "
+                   "expectation is (correct the test and say why in its 'source'); then run the tests again.")
+    else:
+        click.echo(f"Next: search for unequal treatment: eligibility consistency --rules {rules_dir or 'rules'}")
     sys.exit(EXIT_OK if failed == 0 else EXIT_INVALID)
 
 
@@ -198,6 +208,13 @@ def consistency(decision, on, examples, output_format, rules_dir):
         click.echo(f"{len(report.differences)} undeclared difference(s) found; {report.cases_checked} generated cases "
                    f"checked in {report.searches} searches, {report.seconds:.1f} s "
                    f"({report.cases_per_second:.0f} cases/s).")
+        if report.differences:
+            click.echo("Next: if a difference is intended, declare it as a variation in the authority's settings "
+                       "file (docs/rule-files.md, 'Declared variations'); if not, correct the rule or settings "
+                       "file. Then run consistency again.")
+        else:
+            click.echo(f"Next: see which decisions your change alters: eligibility diff git:HEAD "
+                       f"{rules_dir or 'rules'} examples/cases tests/cases --generated 200")
     sys.exit(EXIT_INVALID if report.differences else EXIT_OK)
 
 
@@ -334,6 +351,219 @@ def log_purge(url, before):
     except decision_log.LogError as exc:
         raise click.ClickException(str(exc))
     click.echo(f"{count} entr{'y' if count == 1 else 'ies'} issued before {before.isoformat()} removed from {log.url}.")
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "output_format", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
+              help="html for a browser or email, pdf for printing and posting.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Write the letter to this file (default: standard output).")
+@click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
+@click.option("--authority", type=click.Choice(AUTHORITIES), help="Authority (default: the case's 'authority').")
+@click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
+@_RULES
+def letter(case, output_format, output, decision, authority, on, rules_dir):
+    """Decide CASE and write the letter to the person: the decision, its reasons, advice, review and complaints."""
+    try:
+        from . import letter as letters, letter_html  # noqa: F401  (Jinja2 is an optional extra)
+        if output_format == "pdf":
+            from . import letter_pdf  # noqa: F401
+    except (ImportError, OSError) as exc:         # OSError: WeasyPrint found no Pango library
+        click.echo(f"eligibility letter needs the letters extra ({exc}): "
+                   "python -m pip install 'eligibility[letters]'", err=True)
+        sys.exit(EXIT_USAGE)
+
+    engine = _load(rules_dir, "text")
+    shown = display_path(case)
+    try:
+        data, smap = read_case(case)
+        d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
+        content = letters.write(engine, d, data, output_format)
+    except YamlProblem as exc:
+        _problems(shown, [exc.diagnostic], "text")
+        sys.exit(EXIT_INVALID)
+    except CaseError as exc:
+        _problems(shown, exc.diagnostics, "text")
+        sys.exit(EXIT_INVALID)
+    except EvaluationError as exc:
+        click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given, so no letter was written.", err=True)
+        sys.exit(EXIT_ENGINE)
+    if output:
+        Path(output).write_bytes(content)
+        click.echo(f"{shown}: letter written to {display_path(output)} ({output_format}).", err=True)
+    else:
+        click.echo(content, nl=False)            # bytes go to the binary stream, unchanged
+
+
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.argument("cases", nargs=-1, type=click.Path(path_type=str))
+@click.option("--generated", default=0, show_default=True, type=click.IntRange(0, 100000),
+              help="Also decide this many generated cases for each kind of decision the change bears on, "
+                   "on both sides of every changed period.")
+@click.option("--samples", default=1, show_default=True, type=click.IntRange(0, 1000),
+              help="Cases shown with both explanations side by side, for each decision and authority that changes.")
+@_FORMAT
+def diff(old, new, cases, generated, samples, output_format):
+    """Which decisions change between two versions of the rules.
+
+    OLD and NEW are each a rules directory or git:REV (the rules folder at that revision
+    of the git repository holding the current directory), e.g. `eligibility diff git:HEAD
+    rules examples/cases tests/cases`. CASES are case files, case-test files, JSON Lines
+    of decided cases (as batch writes them or a decision log exports them) or folders of
+    them. Exit 0 when no decision changes, 1 when any does (or a case file cannot be read),
+    3 when the engine fails.
+    """
+    import contextlib
+    import shlex
+
+    from . import case_inputs, impact, impact_text
+    from .revisions import RulesSourceError, describe, is_git_spec, rules_at
+
+    rules_dir = "rules" if is_git_spec(new) else new
+    command = shlex.join(["eligibility", "diff", old, new, *cases, *(["--generated", str(generated)] if generated else [])])
+    try:
+        with contextlib.ExitStack() as stack:
+            old_dir = stack.enter_context(rules_at(old, folder=None if is_git_spec(new) else new))
+            new_dir = stack.enter_context(rules_at(new, folder=None if is_git_spec(old) else old))
+            engines = []
+            for side, spec, where in (("old", old, old_dir), ("new", new, new_dir)):
+                try:
+                    engines.append(api.load(where))
+                except RuleFileError as exc:
+                    if output_format == "text":
+                        click.echo(f"The {side} rules ({describe(spec)}) have problems; nothing was compared. "
+                                   "Fix them first (eligibility validate).", err=True)
+                    _report_rule_problems(exc.diagnostics, output_format)
+                    sys.exit(EXIT_INVALID)
+            inputs, problems = case_inputs.read_inputs(cases)
+            changes = impact.rule_changes(*engines)
+            made = []
+            if generated:
+                from . import impact_cases         # imported here: it loads Hypothesis, which the rest does not need
+                made = impact_cases.generated_inputs(*engines, changes, generated)
+            report = impact.compare_all(*engines, inputs, old=describe(old), new=describe(new), generated=made,
+                                        input_problems=problems, changes=changes)
+    except RulesSourceError as exc:
+        click.echo(f"eligibility diff: {exc.message}" + (f"\n  = hint: {exc.hint}" if exc.hint else ""), err=True)
+        sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        out = report.to_dict(samples)
+        out["next_steps"] = impact_text.next_steps(report, command, rules_dir)
+        click.echo(render.decisions_json(out), nl=False)
+    else:
+        click.echo(impact_text.report_text(report, samples, command_hint=command, rules_dir=rules_dir), nl=False)
+    sys.exit(EXIT_ENGINE if report.failures else EXIT_INVALID if report.changed or report.input_problems else EXIT_OK)
+
+
+
+@cli.command("schema")
+@click.argument("name", type=click.Choice(["rule-set", "settings", "case", "case-tests", "case-fields",
+                                           "setting-definitions", "letter-content"]))
+@_RULES
+def schema(name, rules_dir):
+    """Print the JSON Schema of one kind of file, for editors (completion and checking while typing).
+
+    `case` and `case-tests` describe the facts field by field from the case fields in the
+    rules, and `settings` names every setting, so give --rules for your own rules. See
+    docs/rule-files.md for setting up VS Code.
+    """
+    import json
+
+    from . import editor_schemas
+    from .loader import bundled_rules_dir, read_corpus
+
+    corpus = None
+    if name in editor_schemas.NEEDS_RULES:
+        try:
+            corpus = read_corpus(Path(rules_dir or bundled_rules_dir()).resolve())
+        except RuleFileError as exc:
+            _report_rule_problems(exc.diagnostics, "text")
+            sys.exit(EXIT_INVALID)
+    click.echo(json.dumps(editor_schemas.published(name, corpus), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the JSON lines here (default: standard output). Re-running with the same file "
+                   "continues after its last whole line.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes (default: the number of cores).")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the [dask] extra).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on standard error (default: when it is a terminal).")
+@_RULES
+def batch(inputs, out, workers, dask_address, progress, rules_dir):
+    """Decide many cases: JSONL, CSV (dotted columns), folders of case files, or - for standard input.
+
+    Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
+    Exit 0 when every input is decided, 1 when some are invalid, 3 when some failed.
+    """
+    from . import batch as batch_run                # imported here: check does not need it
+    from .batch_inputs import InputError, check_inputs
+
+    try:
+        check_inputs(inputs)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="INPUT")
+    if dask_address:
+        _optional("dask_runner", "dask")
+    engine = _load(rules_dir, "text")
+    bar = _NoBar()
+    if progress:
+        bar = _optional("progress", "batch").ProgressBar(True)
+    elif progress is None and sys.stderr.isatty():
+        try:
+            from .progress import ProgressBar          # a bar when the [batch] extra is installed
+            bar = ProgressBar(True)
+        except ImportError:
+            pass
+    try:
+        summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
+                                progress=bar, stdout=sys.stdout.buffer, engine=engine)
+    except batch_run.ResumeError as exc:
+        bar.close()
+        click.echo(f"eligibility batch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    bar.close()
+    click.echo(summary.text(), err=True)
+    sys.exit(summary.exit_code)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes (the engine holds the GIL, so processes, not threads, add throughput).")
+@_RULES
+def serve(host, port, workers, rules_dir):
+    """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
+    server = _optional("server", "service")
+    _load(rules_dir, "text")
+    server.run(host, port, workers, rules_dir)
+
+
+def _optional(module: str, extra: str):
+    """A module that needs an optional extra; exit 2 with the install command when it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{module}", __package__)
+    except ImportError as exc:
+        click.echo(f"eligibility: this needs the optional '{extra}' extra ({exc}); install it with "
+                   f"pip install \"eligibility[{extra}]\"", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+class _NoBar:
+    def __call__(self, count):
+        pass
+
+    def close(self):
+        pass
 
 
 def main(argv=None):

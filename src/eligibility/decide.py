@@ -296,6 +296,34 @@ def _outcome(rs: m.RuleSet, statuses: dict):
     return rule.outcome, rule.text or f"the conditions for {rule.outcome} are met", rule
 
 
+def outcome_from_statuses(rs: m.RuleSet, statuses: dict) -> str:
+    """The outcome that criterion statuses (met, waived, not_met, unknown) give, as a decision would."""
+    return _outcome(rs, statuses)[0]
+
+
+def reference_outcome(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings) -> str:
+    """The outcome from the three-valued evaluation alone, with a decision's waiver and recorded-act steps.
+
+    A guide for searches over many changed cases (what_would_change); a decision always comes
+    from the engine, and every suggestion found this way is decided again by it.
+    """
+    lookup, _, engine_facts = engine_input(prepared, facts, authority, on, settings)
+    words = {True: "met", False: "not_met", None: "unknown"}
+    raw = {c.criterion.id: words[logic.evaluate(c.condition, fact)]
+           for c, fact in zip(prepared.compiled.criteria, engine_facts)}
+    statuses = {}
+    for c in prepared.compiled.criteria:
+        if c.waiver_of is not None:
+            continue
+        status = raw[c.criterion.id]
+        if status != "met" and raw.get(m.WAIVER_PREFIX + c.criterion.id) == "met":
+            status = "waived"
+        if status == "unknown" and act_not_recorded(c.criterion, lookup):
+            status = "not_met"
+        statuses[c.criterion.id] = status
+    return _outcome(prepared.rule_set, statuses)[0]
+
+
 def _first_holding(rs: m.RuleSet, truth: dict):
     """The first outcome whose condition is true, or None if an earlier one is unknown."""
     for rule in rs.outcomes:

@@ -113,6 +113,27 @@ class MissingFact:
 
 
 @dataclass(frozen=True)
+class FactChange:
+    fact: str
+    before: object                  # as the case recorded it (None: not recorded)
+    after: object
+
+    def to_dict(self) -> dict:
+        return {"fact": self.fact, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
+class WhatWouldChange:
+    """A smallest set of fact changes that the engine decides with a different (favourable) outcome."""
+
+    changes: tuple                  # FactChange, ...
+    outcome: str
+
+    def to_dict(self) -> dict:
+        return {"changes": [c.to_dict() for c in self.changes], "outcome": self.outcome}
+
+
+@dataclass(frozen=True)
 class Decision:
     """One decision with its complete explanation. ``to_dict()``/``to_json()`` give the written record.
 
@@ -140,6 +161,13 @@ class Decision:
     unconfirmed: tuple = ()         # ((criterion|output|derived, name, "unconfirmed: ..."), ...) resting on unconfirmed settings
     left_out: tuple = ()            # LeftOut items: dated after the decision date, so not used
     case: str = "{}"                # the case as decided, in the shape of a case file: canonical JSON text
+    what_would_change: tuple = ()   # WhatWouldChange, ...: verified ways to the favourable outcome
+
+    @property
+    def reference(self) -> str:
+        """The reference a letter quotes: the case reference, the kind of decision and its date."""
+        code = "".join(word[:2] if word == "rehab" else word[0] for word in self.decision.split("-")).upper()
+        return f"{self.case_ref or 'NO-CASE-REF'}-{code}-{self.decided_on.strftime('%Y%m%d')}"
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
@@ -175,6 +203,8 @@ class Decision:
             # what makes the record reproducible from itself (see eligibility verify)
             "case": json.loads(self.case),
             "package": {"name": PACKAGE, "version": package_version()},
+            "what_would_change": [w.to_dict() for w in self.what_would_change],
+            "reference": self.reference,
         }
 
     def _with_note(self, item: dict, kind: str, name: str) -> dict:

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import model as m
-from . import rules_cache, source, validate
+from . import letter_content, rules_cache, source, validate
 from .build import Builder
 from .checks import check_corpus
 from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean
@@ -134,7 +134,8 @@ def _renamed(d: Diagnostic, name: str) -> Diagnostic:
 def _kind_problem(data, smap) -> Diagnostic | None:
     if not isinstance(data, dict):
         return Diagnostic("E202", "a rule file must be a mapping of keys to values", smap.span(()), "$",
-                          "start the file with 'kind: rule-set' (or case-fields, setting-definitions, authority-settings)")
+                          "start the file with 'kind: rule-set' (or case-fields, setting-definitions, authority-settings, "
+                          "letter-content)")
     kind = data.get("kind")
     if kind is None:
         return Diagnostic("E201", "the file is missing the required key 'kind'", smap.span(()), "$",
@@ -147,8 +148,10 @@ def _kind_problem(data, smap) -> Diagnostic | None:
 
 def _build(parsed) -> m.Corpus:
     problems, fields, setting_defs, settings, rule_sets, folders, variations = [], {}, {}, [], [], {}, []
+    letter_contents = []
     lists_by_file = {id(d): d.get("choice_lists") or {} for d, _, _ in parsed if d["kind"] == "case-fields"}
     all_lists = {name: spec["values"] for lists in lists_by_file.values() for name, spec in lists.items()}
+    list_labels = {name: spec.get("labels") or {} for lists in lists_by_file.values() for name, spec in lists.items()}
     for data, smap, folder in parsed:
         builder = Builder(smap)
         folders[smap.file] = folder
@@ -157,7 +160,7 @@ def _build(parsed) -> m.Corpus:
             problems.append(Diagnostic("E303", f"{kind} belong in rules/shared/", smap.span(()), "$",
                                        "the facts and settings the rules use are defined once, for every authority"))
         if kind == "case-fields":
-            for field in _flatten(builder.fields(data["fields"], all_lists)):
+            for field in _flatten(builder.fields(data["fields"], all_lists, list_labels=list_labels)):
                 if field.path in fields:
                     problems.append(Diagnostic("E302", f"the case field '{field.path}' is defined twice", field.span,
                                                "$.fields." + ".fields.".join(field.path.split(".")),
@@ -173,6 +176,10 @@ def _build(parsed) -> m.Corpus:
         elif kind == "authority-settings":
             settings += builder.settings_versions(data)
             variations += builder.variations(data)
+        elif kind == "letter-content":
+            found, letter_problems = letter_content.build(data, smap, folder)
+            letter_contents += found
+            problems += letter_problems
         else:
             rule_sets.append(builder.rule_set(data))
         problems += builder.diagnostics
@@ -181,7 +188,7 @@ def _build(parsed) -> m.Corpus:
                                    "add a 'kind: case-fields' file to rules/shared/"))
     if problems:
         raise RuleFileError(problems)
-    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations)
+    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations, letter_contents)
     problems = check_corpus(corpus, {smap.file: smap for _, smap, _ in parsed})
     if problems:
         raise RuleFileError(problems)

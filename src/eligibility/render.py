@@ -89,6 +89,13 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for missing in d.missing_facts:
             lines.append(f"  - {missing.fact}: {' '.join(missing.text.split())}")
             lines.append(f"      needed for: {', '.join(missing.needed_for)}")
+    if d.what_would_change:
+        lines.append("")
+        lines.append("What would change the outcome (each verified by deciding the changed case):")
+        for change_set in d.what_would_change:
+            changes = "; ".join(f"{c.fact} {_change_value(c.before)} → {_change_value(c.after)}"
+                                for c in change_set.changes)
+            lines.append(_wrap(f"- {changes}: {change_set.outcome}", "  ", "    "))
     if d.variations:
         lines.append("")
         lines.append(f"Declared local variations of {d.authority} that apply:")
@@ -100,6 +107,12 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for fact, text, citation in d.disregarded:
             lines.append(_wrap(f"- {fact}: {text} ({citation})", "  ", "    "))
     return "\n".join(lines) + "\n"
+
+
+def _change_value(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return "not recorded" if value is None else _output_value(value)
 
 
 def _output_value(value) -> str:

@@ -19,8 +19,7 @@ from importlib import resources
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
-RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings")
-_BASE = "https://eligibility.example/schemas/"
+RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "letter-content")
 _TYPE_WORDS = {
     "boolean": "true or false",
     "integer": "a whole number",
@@ -38,13 +37,18 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
+def _retrieve(uri: str) -> Resource:
+    """A shipped schema that another refers to, found by its file name (the part after the last '/')."""
+    return Resource.from_contents(load_schema(uri.rsplit("/", 1)[-1].removesuffix(".schema.json")))
+
+
 @lru_cache(maxsize=None)
 def _registry():
     from referencing import Registry, Resource
     names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
-             "case-tests")
-    pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
-    return Registry().with_resources(pairs)
+             "case-tests", "letter-content", "decision-record", "problem", "batch-line")
+    pairs = [(f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
+    return Registry(retrieve=_retrieve).with_resources(pairs)
 
 
 def _is_whole_number(_checker, value) -> bool:
@@ -78,6 +82,17 @@ def _inline(schema, registry_schemas: dict):
     if isinstance(schema, list):
         return [_inline(v, registry_schemas) for v in schema]
     return schema
+
+
+def standalone_schema(name: str) -> dict:
+    """A shipped schema with its references to common.schema.json written out in place."""
+    return _inline(load_schema(name), {"common": load_schema("common")})
+
+
+def check_against(name: str, data) -> list[str]:
+    """Where data breaks a shipped schema, as 'path: message' lines (empty when it conforms)."""
+    validator = _new_validator(load_schema(name), registry=_registry())
+    return [f"{json_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
 
 
 @lru_cache(maxsize=None)

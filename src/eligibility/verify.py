@@ -12,7 +12,8 @@ decision is compared with the recorded one field by field. The result is one of:
 Two kinds of field are not compared: the end date of the rule set and settings version
 (closing a version does not change how it decides a date inside its period; the identity
 digest leaves it out for the same reason) and the package version (a newer release that
-decides the same way reproduces the record; the difference is noted).
+decides the same way reproduces the record; the difference is noted). A record that names
+what would change the outcome is re-decided with that search as well.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def verify(engine: Engine, read: ReadRecord) -> Verification:
     if missing:
         return Verification(read.where, "rules_not_available", needs=missing, label=label)
     try:
-        again = engine.decide(case).to_dict()
+        # A record that names what would change was decided with that search (check, batch,
+        # the service); the search is bounded by trials, not time, so it is reproducible too.
+        again = engine.decide(case, suggest_changes=bool(recorded.get("what_would_change"))).to_dict()
     except CaseError as exc:
         first = exc.diagnostics[0]
         return Verification(read.where, "differs", ("case",), label=label,
