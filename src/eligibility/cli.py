@@ -495,8 +495,11 @@ def schema(name, rules_dir):
               help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the [dask] extra).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on standard error (default: when it is a terminal).")
+@click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
+              "(sqlite:///path/to/log.db or postgresql://...), before its line is written.")
+@click.option("--issued-by", help="Who issues the decisions (recorded in the log beside each record).")
 @_RULES
-def batch(inputs, out, workers, dask_address, progress, rules_dir):
+def batch(inputs, out, workers, dask_address, progress, log_url, issued_by, rules_dir):
     """Decide many cases: JSONL, CSV (dotted columns), folders of case files, or - for standard input.
 
     Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
@@ -511,6 +514,7 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
         raise click.BadParameter(str(exc), param_hint="INPUT")
     if dask_address:
         _optional("dask_runner", "dask")
+    log = _open_log(log_url) if log_url else None
     engine = _load(rules_dir, "text")
     bar = _NoBar()
     if progress:
@@ -523,11 +527,18 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
             pass
     try:
         summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
-                                progress=bar, stdout=sys.stdout.buffer, engine=engine)
+                                progress=bar, stdout=sys.stdout.buffer, engine=engine, log=log, issued_by=issued_by)
     except batch_run.ResumeError as exc:
         bar.close()
         click.echo(f"eligibility batch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except batch_run.LogFailed as exc:
+        bar.close()
+        click.echo(f"eligibility batch: {exc}", err=True)
+        sys.exit(EXIT_ENGINE)
+    finally:
+        if log is not None:
+            log.close()
     bar.close()
     click.echo(summary.text(), err=True)
     sys.exit(summary.exit_code)
@@ -538,12 +549,17 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Worker processes (the engine holds the GIL, so processes, not threads, add throughput).")
+@click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
+              "(sqlite:///path/to/log.db or postgresql://...) before it is returned; each worker opens its own "
+              "connection.")
 @_RULES
-def serve(host, port, workers, rules_dir):
+def serve(host, port, workers, log_url, rules_dir):
     """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
     server = _optional("server", "service")
     _load(rules_dir, "text")
-    server.run(host, port, workers, rules_dir)
+    if log_url:
+        _open_log(log_url).close()              # a bad URL or unwritable log is refused before serving
+    server.run(host, port, workers, rules_dir, log_url)
 
 
 def _optional(module: str, extra: str):
