@@ -119,6 +119,33 @@ def compare_golden(path: Path, actual: str, update: bool) -> None:
 
 
 @pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server on a Unix socket in a temporary folder, stopped after the session.
+
+    A missing PostgreSQL fails the tests that need it (it is never skipped)."""
+    from postgres_server import Server
+    try:
+        server = Server()
+    except (RuntimeError, OSError) as exc:
+        pytest.fail(f"cannot start the throwaway PostgreSQL server: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server, request):
+    """The URL of a new, empty database on the throwaway server (one per test)."""
+    import re
+    import uuid
+
+    import psycopg
+    name = "t_" + re.sub(r"\W", "_", request.node.name.lower())[:40] + "_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(postgres_server.url(), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres_server.url(name)
+
+
+@pytest.fixture(scope="session")
 def served_port():
     """A real `eligibility serve` on 127.0.0.1 (a free port), shared by the service tests."""
     from live_server import running_server

@@ -8,6 +8,7 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "eligibility"
 ALLOWED = {"yaml": {"source"}, "jsonschema": {"validate"}, "referencing": {"validate"},
            "durable": {"durable_engine"}, "click": {"cli"}, "hypothesis": {"generate"},
+           "psycopg": {"log_store"},
            "jinja2": {"letter_html"}, "weasyprint": {"letter_pdf"},
            "fastapi": {"service"}, "starlette": {"service"}, "uvicorn": {"server"}, "tqdm": {"progress"},
            "distributed": {"dask_runner"}, "z3": {"smt"}}

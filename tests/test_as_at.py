@@ -116,4 +116,5 @@ def test_a_decision_as_at_a_date_is_the_decision_without_the_later_items(engine,
     trimmed = engine.decide({"facts": earlier}, decision=decision_kind, authority="leicester", on=on)
     assert [item.item for item in full.left_out] == removed
     assert trimmed.left_out == ()
-    assert dict(full.to_dict(), left_out=[]) == trimmed.to_dict()
+    # the record's case holds the facts as given, later items included (they are what left_out lists)
+    assert dict(full.to_dict(), left_out=[], case=None) == dict(trimmed.to_dict(), case=None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -153,8 +154,9 @@ class Engine:
                 self._in_force.clear()
             self._in_force[(decision, authority, on)] = in_force
         prepared, settings, variations = in_force
-        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), fact_order,
+        made = decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), fact_order,
                       variations)
+        return dataclasses.replace(made, case=_case_as_decided(case, decision, authority, on))
 
     def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
         """The declared variations of an authority that bear on a decision on a date."""
@@ -235,6 +237,21 @@ def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[D
 def _key(rule_set: m.RuleSet) -> tuple:
     """Compiled rule sets are kept by identity (id and version) and content (digest)."""
     return rule_set.id, rule_set.version, rule_set.digest
+
+
+def _case_as_decided(case: dict, decision: str, authority: str, on: dt.date) -> str:
+    """The case as decided, shaped like a case file, as canonical JSON: it re-decides to the same record."""
+    as_decided = {"decision": decision, "authority": authority, "assessment_date": on.isoformat(),
+                  "facts": case.get("facts") or {}}
+    if case.get("ref") is not None:
+        as_decided["ref"] = case["ref"]
+    return json.dumps(as_decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_date_as_text)
+
+
+def _date_as_text(value):
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a case value")
 
 
 def _has_dates(value) -> bool:

@@ -11,6 +11,11 @@
   with the next input.
 * One bad input never costs another its decision: every input is decided on its own, and a
   chunk whose worker dies is decided again one input at a time.
+* With a decision log (``--log URL``), this process (never a worker) appends each decided
+  record to it just before the record's line is written, so the chain has one writer and the
+  log holds every decision in the output. When an append fails the run stops before that
+  line: a re-run continues with it (a record appended just before a kill may be appended
+  again; none is left out).
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from . import api, envelope
+from . import api, decision_log, envelope, record
 from .batch_inputs import Item, read_all
 from .cases import read_case
 from .source import YamlProblem
@@ -58,6 +63,10 @@ class Summary:
         kept = f" ({self.resumed} kept from the earlier run)" if self.resumed else ""
         return (f"{self.total} input(s){kept}: {self.counts['decided']} decided, {self.counts['invalid']} invalid, "
                 f"{self.counts['failed']} failed; {new} in {self.seconds:.1f} s{rate}")
+
+
+class LogFailed(Exception):
+    """A decided record could not be written to the decision log; the run stopped before its line."""
 
 
 class ResumeError(Exception):
@@ -260,10 +269,12 @@ def _skip_done(items, done: list[str], out: str):
 
 
 def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address: str | None = None,
-        progress=None, stdout=None, engine=None) -> Summary:
+        progress=None, stdout=None, engine=None, log=None, issued_by: str | None = None) -> Summary:
     """Decide every input into ``out`` (or ``stdout``); ``progress(n)`` is called after each line.
 
     ``engine``, if given, is the engine already loaded from ``rules_dir`` in this process.
+    ``log``, if given, is an open decision log: each decided record is appended to it (issued
+    by ``issued_by``) before its line is written.
     """
     if engine is not None:
         with _engines_lock:
@@ -286,6 +297,8 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
     runner = _runner(rules_dir, workers, dask_address)
     try:
         for status, line in ordered_lines(runner, items, runner.chunk):
+            if log is not None and status == envelope.DECIDED:
+                _append(log, line, issued_by)
             _write_line(handle, line.encode("utf-8") + b"\n")
             summary.counts[status] += 1
             if progress:
@@ -296,6 +309,16 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
             handle.close()
         summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _append(log, line: str, issued_by: str | None) -> None:
+    decided = json.loads(line)
+    try:
+        log.append(record.issue(decided["decision"], issued_by))
+    except decision_log.LogError as exc:
+        raise LogFailed(f"{decided['input']}: the decision could not be written to the decision log ({exc}); "
+                        "the run stopped before writing it. Re-run with the same output file to continue "
+                        "from this input") from None
 
 
 def _write_line(handle, data: bytes) -> None:
@@ -313,5 +336,5 @@ def _prepend(first, rest):
         yield from rest
 
 
-__all__ = ["run", "Summary", "ResumeError", "decide_chunk", "decide_item", "ordered_lines", "to_line",
+__all__ = ["run", "Summary", "ResumeError", "LogFailed", "decide_chunk", "decide_item", "ordered_lines", "to_line",
            "EXIT_OK", "EXIT_INVALID", "EXIT_FAILED"]

@@ -22,6 +22,17 @@ def digest(data) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def identity_digest(data: dict) -> str:
+    """The digest that identifies a rule-set or settings version in decision records.
+
+    It covers everything except the end date (`effective_to`): closing a version, or adding
+    a newer one after it, cannot change how it decides a date inside its period, so records
+    issued under it keep pointing at a version that still exists (docs/architecture.md,
+    "Decision records and their rule identity").
+    """
+    return digest({key: value for key, value in data.items() if key != "effective_to"})
+
+
 def to_date(text):
     return dt.date.fromisoformat(text) if text is not None else None
 
@@ -103,7 +114,7 @@ class Builder:
             effective_from=to_date(data["effective_from"]), effective_to=to_date(data.get("effective_to")),
             applies_to=tuple(data["applies_to"]), sources=tuple(data["sources"]), derived=derived,
             criteria=criteria, outcomes=outcomes, disregards=disregards, outputs=outputs,
-            digest=digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()),
+            digest=identity_digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()),
             national=bool(data.get("national", False)))
 
     def outcome(self, data: dict, path, last: bool) -> m.OutcomeRule:
@@ -247,7 +258,7 @@ class Builder:
                 effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
                 values={k: s["value"] for k, s in v["settings"].items()},
                 sources={k: s["source"] for k, s in v["settings"].items()},
-                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
+                digest=identity_digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
                 unconfirmed={k: self._unconfirmed_note(("versions", i, "settings", k), s)
                              for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}))
         return out

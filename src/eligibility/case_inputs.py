@@ -7,7 +7,8 @@ case can come from
 * a case-test file (``kind: case-tests``): each test, once for each authority it names;
 * a JSON Lines file (``.jsonl``), one decided case per line, as ``batch`` writes them
   (``{"input": {...}, "status": ..., "decision": {...} | null, "problems": [...]}``) or a
-  decision log exports them (the case under ``input`` or ``case``). Where the case does
+  decision log exports them (the case under ``input``, ``case``, or the record's own
+  ``decision.case``, the case as decided). Where the case does
   not itself say which decision, authority or date it was decided for, they are taken
   from the decision record on the same line;
 * a directory: every ``.yaml``, ``.yml``, ``.json`` and ``.jsonl`` file in it and below it.
@@ -135,8 +136,10 @@ def _read_lines(path: Path) -> tuple[list[CaseInput], list[Diagnostic]]:
 def _case_of(record):
     if not isinstance(record, dict):
         return None
-    for key in ("input", "case"):
-        case = record.get(key)
+    decided = record.get("decision")
+    places = (record.get("input"), record.get("case"),              # batch lines, check --format json
+              decided.get("case") if isinstance(decided, dict) else None)   # log exports: the case as decided
+    for case in places:
         if isinstance(case, dict) and isinstance(case.get("facts"), dict):
             return case
     return record if isinstance(record.get("facts"), dict) else None

@@ -10,6 +10,7 @@ Exit codes:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -17,10 +18,11 @@ from pathlib import Path
 
 import click
 
-from . import api, casetests, render
+from . import api, casetests, decision_log, record, render, verify
 from .cases import is_date, read_case
 from .diagnostics import CaseError, EvaluationError, RuleFileError
 from .loader import display_path
+from .revisions import RulesSourceError, rules_at
 from .scope import AUTHORITIES
 from .source import YamlProblem
 
@@ -74,9 +76,13 @@ def _report_rule_problems(diagnostics, output_format):
 @click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
 @_FORMAT
 @_RULES
-def check(cases, decision, authority, on, output_format, rules_dir):
+@click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
+              "(sqlite:///path/decisions.db or postgresql://...).")
+@click.option("--issued-by", metavar="NAME", help="Who issues the decisions, recorded beside each one.")
+def check(cases, decision, authority, on, output_format, rules_dir, log_url, issued_by):
     """Decide each CASE file and explain the decision."""
     engine = _load(rules_dir, output_format)
+    log = _open_log(log_url) if log_url else None
     results, worst = [], EXIT_OK
     for index, path in enumerate(cases):
         shown = display_path(path)
@@ -95,7 +101,10 @@ def check(cases, decision, authority, on, output_format, rules_dir):
             if output_format == "text":
                 click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given.", err=True)
         else:
-            results.append({"case": shown, "status": "decided", "decision": d.to_dict()})
+            issued = record.issue(d, issued_by)
+            results.append({"case": shown, "status": "decided", **issued})
+            if log is not None:
+                worst = max(worst, _append_to_log(log, issued, shown))
             if output_format == "text":
                 click.echo(("\n" if index else "") + render.decision_text(d, shown), nl=False)
     if output_format == "json":
@@ -288,6 +297,127 @@ def _prove_versions(proof, old_rules, new_rules, decision, authorities, on, time
             return proof.run_versions(old, new, [decision] if decision else None, chosen, on, timeout * 1000)
     except revisions.RulesSourceError as exc:
         raise click.UsageError(str(exc)) from exc
+
+
+def _open_log(url, create=True):
+    try:
+        return decision_log.open_log(url, create)
+    except decision_log.LogError as exc:
+        raise click.BadParameter(str(exc), param_hint="log URL")
+
+
+def _append_to_log(log, issued, shown) -> int:
+    try:
+        log.append(issued)
+    except decision_log.LogError as exc:
+        click.echo(f"{shown}: the decision was given but could not be written to the decision log: {exc}", err=True)
+        return EXIT_ENGINE
+    return EXIT_OK
+
+
+@cli.command("verify")
+@click.argument("records", nargs=-1, required=True, metavar="RECORD...")
+@click.option("--rules", "rules_spec", metavar="DIR|git:REV", default=None,
+              help="Rules to re-decide with: a directory, git:REV (the rules/ folder at that revision of this "
+                   "repository), or by default the installed rules.")
+@_FORMAT
+def verify_records(records, rules_spec, output_format):
+    """Re-decide each decision record from its own content and compare.
+
+    A RECORD is a file of `check --format json` output, batch JSON lines or `log export`
+    output, or a decision log's URL (every record in it). Exit 0 when every record is
+    reproduced, 1 when any differs, was changed, or needs rules that are not available.
+    """
+    for source in records:
+        if not decision_log.is_log_url(source) and not Path(source).is_file():
+            raise click.BadParameter(f"'{source}' is neither a file nor a log URL (sqlite:///..., postgresql://...)",
+                                     param_hint="RECORD")
+    try:
+        with _rules_source(rules_spec) as rules_dir:
+            engine = _load(rules_dir, output_format)
+            results = [verify.verify(engine, read) for source in records for read in _records_in(source)]
+    except RulesSourceError as exc:
+        raise click.BadParameter(str(exc), param_hint="--rules")
+    except decision_log.LogError as exc:
+        raise click.BadParameter(str(exc), param_hint="RECORD")
+    if output_format == "json":
+        click.echo(render.decisions_json({"results": [r.to_dict() for r in results],
+                                          "summary": verify.summary(results)}), nl=False)
+    else:
+        for result in results:
+            click.echo(result.text())
+        click.echo(verify.summary(results))
+    sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_INVALID)
+
+
+def _records_in(source):
+    return decision_log.read_log_records(source) if decision_log.is_log_url(source) else record.read_records(source)
+
+
+def _rules_source(spec):
+    """A context giving the rules directory for --rules (a path, git:REV, or the installed rules)."""
+    return contextlib.nullcontext(None) if spec is None else rules_at(spec)
+
+
+@cli.group("log")
+def log_group():
+    """The decision log: verify its hash chain, export records, purge old entries."""
+
+
+_LOG_URL = click.argument("url", metavar="URL")
+
+
+@log_group.command("verify")
+@_LOG_URL
+def log_verify(url):
+    """Check the log's hash chain; name every entry edited, deleted, inserted or reordered (exit 1)."""
+    log = _open_log(url, create=False)
+    try:
+        report = log.verify()
+    except decision_log.LogError as exc:
+        raise click.ClickException(str(exc))
+    for problem in report.problems:
+        click.echo(problem.text())
+    for purged_at, before, first, last, count in report.purges:
+        click.echo(f"checkpoint: entries {first}–{last} ({count}) issued before {before} were purged at {purged_at}")
+    state = "intact" if report.intact else f"BROKEN ({len(report.problems)} problem(s))"
+    span = f" ({report.start_seq}–{report.head_seq})" if report.head_seq >= report.start_seq else ""
+    click.echo(f"{log.url}: {report.entries} entr{'y' if report.entries == 1 else 'ies'}{span}, chain {state}; "
+               f"head sha256 {report.head_sha256}")
+    sys.exit(EXIT_OK if report.intact else EXIT_INVALID)
+
+
+@log_group.command("export")
+@_LOG_URL
+@click.option("--since", type=_Date(), help="Only records issued on or after this date.")
+@click.option("--ref", help="Only records of the case with this reference.")
+def log_export(url, since, ref):
+    """Write the log's records as JSON lines (oldest first), for `eligibility verify` or archiving."""
+    log = _open_log(url, create=False)
+    try:
+        for item in log.export(since, ref):
+            click.echo(record.canonical_json(item))
+    except decision_log.LogError as exc:
+        raise click.ClickException(str(exc))
+
+
+@log_group.command("purge")
+@_LOG_URL
+@click.option("--before", type=_Date(), required=True, help="Remove the entries issued before this date.")
+def log_purge(url, before):
+    """Remove old entries (oldest first, up to the first issued on or after --before).
+
+    The digest of the last entry removed is kept as a checkpoint, so the rest of the
+    chain still verifies.
+    """
+    log = _open_log(url, create=False)
+    try:
+        count = log.purge(before)
+    except decision_log.LogError as exc:
+        raise click.ClickException(str(exc))
+    click.echo(f"{count} entr{'y' if count == 1 else 'ies'} issued before {before.isoformat()} removed from {log.url}.")
+
+
 @cli.command()
 @click.argument("case", type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "output_format", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
@@ -431,8 +561,11 @@ def schema(name, rules_dir):
               help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the [dask] extra).")
 @click.option("--progress/--no-progress", default=None,
               help="Show a progress bar on standard error (default: when it is a terminal).")
+@click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
+              "(sqlite:///path/to/log.db or postgresql://...), before its line is written.")
+@click.option("--issued-by", help="Who issues the decisions (recorded in the log beside each record).")
 @_RULES
-def batch(inputs, out, workers, dask_address, progress, rules_dir):
+def batch(inputs, out, workers, dask_address, progress, log_url, issued_by, rules_dir):
     """Decide many cases: JSONL, CSV (dotted columns), folders of case files, or - for standard input.
 
     Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
@@ -447,6 +580,7 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
         raise click.BadParameter(str(exc), param_hint="INPUT")
     if dask_address:
         _optional("dask_runner", "dask")
+    log = _open_log(log_url) if log_url else None
     engine = _load(rules_dir, "text")
     bar = _NoBar()
     if progress:
@@ -459,11 +593,18 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
             pass
     try:
         summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
-                                progress=bar, stdout=sys.stdout.buffer, engine=engine)
+                                progress=bar, stdout=sys.stdout.buffer, engine=engine, log=log, issued_by=issued_by)
     except batch_run.ResumeError as exc:
         bar.close()
         click.echo(f"eligibility batch: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+    except batch_run.LogFailed as exc:
+        bar.close()
+        click.echo(f"eligibility batch: {exc}", err=True)
+        sys.exit(EXIT_ENGINE)
+    finally:
+        if log is not None:
+            log.close()
     bar.close()
     click.echo(summary.text(), err=True)
     sys.exit(summary.exit_code)
@@ -474,12 +615,17 @@ def batch(inputs, out, workers, dask_address, progress, rules_dir):
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Worker processes (the engine holds the GIL, so processes, not threads, add throughput).")
+@click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
+              "(sqlite:///path/to/log.db or postgresql://...) before it is returned; each worker opens its own "
+              "connection.")
 @_RULES
-def serve(host, port, workers, rules_dir):
+def serve(host, port, workers, log_url, rules_dir):
     """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
     server = _optional("server", "service")
     _load(rules_dir, "text")
-    server.run(host, port, workers, rules_dir)
+    if log_url:
+        _open_log(log_url).close()              # a bad URL or unwritable log is refused before serving
+    server.run(host, port, workers, rules_dir, log_url)
 
 
 def _optional(module: str, extra: str):

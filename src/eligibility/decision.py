@@ -3,8 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 from dataclasses import dataclass, field
+from importlib import metadata
+
+PACKAGE = "eligibility"
+
+
+def package_version() -> str:
+    """The installed version of this package (the source tree's when it is not installed)."""
+    try:
+        return metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        from . import __version__
+        return __version__
 
 from . import stable_json
 from .stable_json import Fixed
@@ -122,7 +135,13 @@ class WhatWouldChange:
 
 @dataclass(frozen=True)
 class Decision:
-    """One decision with its complete explanation. ``to_dict()``/``to_json()`` give the written record."""
+    """One decision with its complete explanation. ``to_dict()``/``to_json()`` give the written record.
+
+    The record is reproducible from itself: it holds the case as decided (``case``), the
+    package and engine that decided it, and the identity (id, version, sha256) of the rule
+    set and settings used. The same case and rules give the same bytes. When and by whom
+    it was issued is kept beside it, not in it (``record.issue``).
+    """
 
     outcome: str
     outcome_reason: str
@@ -141,6 +160,7 @@ class Decision:
     variations: tuple = ()          # declared variations of this authority in force for this decision
     unconfirmed: tuple = ()         # ((criterion|output|derived, name, "unconfirmed: ..."), ...) resting on unconfirmed settings
     left_out: tuple = ()            # LeftOut items: dated after the decision date, so not used
+    case: str = "{}"                # the case as decided, in the shape of a case file: canonical JSON text
     what_would_change: tuple = ()   # WhatWouldChange, ...: verified ways to the favourable outcome
 
     @property
@@ -180,6 +200,9 @@ class Decision:
             "engine": self.engine,
             "variations": fixed(("variations", self.variations), lambda: [v.to_dict() for v in self.variations]),
             "left_out": [item.to_dict() for item in self.left_out],
+            # what makes the record reproducible from itself (see eligibility verify)
+            "case": json.loads(self.case),
+            "package": {"name": PACKAGE, "version": package_version()},
             "what_would_change": [w.to_dict() for w in self.what_would_change],
             "reference": self.reference,
         }

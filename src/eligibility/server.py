@@ -1,7 +1,8 @@
 """Running the decision service on uvicorn. The only module that imports uvicorn.
 
 Each worker process builds its own application (and loads the rules once); the rules
-directory reaches the workers through the ELIGIBILITY_RULES environment variable.
+directory reaches the workers through the ELIGIBILITY_RULES environment variable, and the
+decision log's URL through ELIGIBILITY_LOG (each worker opens its own connection to it).
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ import os
 
 import uvicorn
 
-from .service import RULES_VARIABLE
+from .service import LOG_VARIABLE, RULES_VARIABLE
 
 
-def run(host: str, port: int, workers: int = 1, rules_dir=None) -> None:
+def run(host: str, port: int, workers: int = 1, rules_dir=None, log_url: str | None = None) -> None:
     if rules_dir is not None:
         os.environ[RULES_VARIABLE] = os.path.abspath(rules_dir)
     else:
         os.environ.pop(RULES_VARIABLE, None)
+    if log_url:
+        os.environ[LOG_VARIABLE] = log_url
+    else:
+        os.environ.pop(LOG_VARIABLE, None)
     uvicorn.run("eligibility.service:app_from_environment", factory=True, host=host, port=port, workers=workers,
                 access_log=False, proxy_headers=True, server_header=False, timeout_graceful_shutdown=10)

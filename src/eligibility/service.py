@@ -9,7 +9,12 @@ problem (application/problem+json) carrying the same problems as the command lin
     406  a letter is asked for in a format other than HTML or PDF
     413  the body is larger than 1 MiB
     422  the case is invalid, or no rules are in force for it
-    503  the rules engine failed: no decision was given
+    503  the rules engine failed, or the decision could not be written to the decision log:
+         no decision was given
+
+With a decision log (`eligibility serve --log URL`), every decision is appended to it
+before it is returned; each worker process opens its own connection, and the log's
+writers' lock keeps the chain whole.
 """
 
 from __future__ import annotations
@@ -23,11 +28,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from . import __version__, api, envelope, openapi
+from . import __version__, api, decision_log, envelope, openapi, record
 from .cases import is_date
 from .diagnostics import CaseError, Diagnostic, EvaluationError, Span
 
 RULES_VARIABLE = "ELIGIBILITY_RULES"          # how `eligibility serve --rules` reaches each worker process
+LOG_VARIABLE = "ELIGIBILITY_LOG"              # how `eligibility serve --log` reaches each worker process
 _TITLES = {400: ("malformed-request", "The request is malformed"),
            404: ("not-found", "There is no such endpoint"),
            405: ("method-not-allowed", "This endpoint does not accept this method"),
@@ -59,9 +65,24 @@ def _ok(value) -> Response:
     return Response(_dumps(value), media_type="application/json")
 
 
-def create_app(rules_dir=None) -> FastAPI:
-    """The application for the rules in rules_dir (the bundled rules by default)."""
+def create_app(rules_dir=None, log_url: str | None = None) -> FastAPI:
+    """The application for the rules in rules_dir (the bundled rules by default).
+
+    With ``log_url``, every decision is appended to that decision log before it is returned.
+    """
     engine = api.load(rules_dir)
+    log = decision_log.open_log(log_url) if log_url else None
+
+    def logged(decided: list[dict]) -> None:
+        """Append each decided record to the log; a record that cannot be written is not given."""
+        if log is None:
+            return
+        try:
+            for item in decided:
+                log.append(record.issue(item))
+        except decision_log.LogError as exc:
+            raise Problem(503, f"the decision could not be written to the decision log ({exc}); "
+                               "no decision was given") from None
     document = openapi.document(engine.checker.schema, __version__)
     app = FastAPI(title=document["info"]["title"], version=__version__, docs_url="/docs", redoc_url=None)
     app.openapi = lambda: document
@@ -105,6 +126,7 @@ def create_app(rules_dir=None) -> FastAPI:
         body = await _body(request)
         result = await run_in_threadpool(envelope.decide_json, engine, body, "<request>", *_overrides(request))
         if result.status == envelope.DECIDED:
+            await run_in_threadpool(logged, [result.decision])
             return _ok(result.decision)
         if result.status == envelope.FAILED:
             raise Problem(503, result.problems[0].message, result.problems)
@@ -126,6 +148,7 @@ def create_app(rules_dir=None) -> FastAPI:
         lines = await run_in_threadpool(lambda: [
             envelope.decide_data(engine, case, f"<request>[{i}]", *overrides).line(f"[{i}]")
             for i, case in enumerate(cases)])
+        await run_in_threadpool(logged, [line["decision"] for line in lines if line["status"] == envelope.DECIDED])
         return _ok(lines)
 
     @app.post("/v1/letters")
@@ -201,7 +224,7 @@ async def _body(request: Request) -> bytes:
 
 def app_from_environment() -> FastAPI:
     """The application factory uvicorn calls in each worker process."""
-    return create_app(os.environ.get(RULES_VARIABLE) or None)
+    return create_app(os.environ.get(RULES_VARIABLE) or None, os.environ.get(LOG_VARIABLE) or None)
 
 
-__all__ = ["create_app", "app_from_environment", "problem_response", "RULES_VARIABLE"]
+__all__ = ["create_app", "app_from_environment", "problem_response", "RULES_VARIABLE", "LOG_VARIABLE"]
