@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
+from . import limits
 from . import model as m
 from .cases import CaseChecker, data_source_map, is_date
 from .compile import compile_rule_set
@@ -86,14 +88,18 @@ class Engine:
         """Every problem with a case (as data or as read from a file); empty when valid."""
         return self.checker.check(case, smap or data_source_map())
 
-    def decide(self, case: dict, decision: str | None = None, authority: str | None = None,
+    def decide(self, case: Mapping, decision: str | None = None, authority: str | None = None,
                on: dt.date | str | None = None, *, smap=None, _fact_order=None) -> Decision:
-        """Decide one case. Arguments override what the case itself says.
+        """Decide one case (any mapping). Arguments override what the case itself says.
 
         Raises CaseError (invalid case, or nothing to decide it under) or EvaluationError
         (the engine misbehaved; no decision is given).
         """
         smap = smap or data_source_map()
+        too_large = limits.shape_problem(case, smap, "C406")
+        if too_large is not None:
+            raise CaseError([too_large])
+        case = _plain(case)
         problems = self.check_case(case, smap)
         if problems and _has_dates(case):
             case = _dates_as_text(case)
@@ -173,6 +179,15 @@ def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[D
     return [Diagnostic("E309", f"criterion '{cid}' is too complex for the rules engine ({exc})",
                        spans[cid][0] or Span(rule_set.file), f"$.criteria[{spans[cid][1]}]", hint)
             for cid in exc.culprits]
+
+
+def _plain(value):
+    """Case data as plain dicts and lists (a case may be given as any mapping, e.g. a mappingproxy)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _has_dates(value) -> bool:

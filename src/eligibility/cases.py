@@ -14,7 +14,7 @@ import re
 
 from . import model as m
 from .values import nested_get as values_nested
-from . import source, validate
+from . import limits, source, validate
 from .diagnostics import Diagnostic, Span
 
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -103,6 +103,9 @@ class CaseChecker:
         return found
 
     def check(self, case, smap: source.SourceMap) -> list[Diagnostic]:
+        too_large = limits.shape_problem(case, smap, "C406")
+        if too_large is not None:
+            return [too_large]
         if not isinstance(case, dict):
             return [Diagnostic("C402", "a case must be a mapping with at least a 'facts' key", smap.span(()),
                                "$", "see examples/cases/ for the form of a case")]

@@ -6,6 +6,7 @@ Exit codes:
        for the decision, authority and date asked for
     2  usage error: an unknown option, a missing argument, a malformed --on date
     3  the rules engine failed; no decision was given rather than a possibly wrong one
+  130  interrupted (Ctrl-C); the results already written are complete for their cases
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from pathlib import Path
 import click
 
 from . import api, casetests, render
+from .reporters import REPORTERS, reporter
 from .cases import is_date, read_case
 from .diagnostics import CaseError, EvaluationError, RuleFileError
 from .loader import display_path
 from .scope import AUTHORITIES
 from .source import YamlProblem
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENGINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Date(click.ParamType):
@@ -39,8 +41,12 @@ class _Date(click.ParamType):
 
 _RULES = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str), default=None,
                       help="Rules directory (default: the LLR rules shipped with the package).")
-_FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+_FORMAT = click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text",
                        show_default=True, help="text for people, json for systems.")
+
+
+def _out(text, err=False):
+    click.echo(text, err=err, nl=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,17 +59,8 @@ def _load(rules_dir, output_format):
     try:
         return api.load(rules_dir)
     except RuleFileError as exc:
-        _report_rule_problems(exc.diagnostics, output_format)
+        reporter(output_format, _out).rule_problems(exc.diagnostics)
         sys.exit(EXIT_INVALID)
-
-
-def _report_rule_problems(diagnostics, output_format):
-    if output_format == "json":
-        click.echo(render.decisions_json({"status": "invalid", "problems": [d.to_dict() for d in diagnostics]}), nl=False)
-    else:
-        click.echo(render.diagnostics_text(diagnostics), err=True, nl=False)
-        files = len({d.span.file for d in diagnostics})
-        click.echo(f"{len(diagnostics)} problem(s) in {files} file(s). Nothing was decided.", err=True)
 
 
 @cli.command()
@@ -76,37 +73,30 @@ def _report_rule_problems(diagnostics, output_format):
 def check(cases, decision, authority, on, output_format, rules_dir):
     """Decide each CASE file and explain the decision."""
     engine = _load(rules_dir, output_format)
-    results, worst = [], EXIT_OK
-    for index, path in enumerate(cases):
-        shown = display_path(path)
-        try:
-            data, smap = read_case(path)
-            d = engine.decide(data, decision, authority, on, smap=smap)
-        except YamlProblem as exc:
-            worst = max(worst, EXIT_INVALID)
-            results.append(_problems(shown, [exc.diagnostic], output_format))
-        except CaseError as exc:
-            worst = max(worst, EXIT_INVALID)
-            results.append(_problems(shown, exc.diagnostics, output_format))
-        except EvaluationError as exc:
-            worst = EXIT_ENGINE
-            results.append({"case": shown, "status": "engine_error", "error": str(exc)})
-            if output_format == "text":
-                click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given.", err=True)
-        else:
-            results.append({"case": shown, "status": "decided", "decision": d.to_dict()})
-            if output_format == "text":
-                click.echo(("\n" if index else "") + render.decision_text(d, shown), nl=False)
-    if output_format == "json":
-        click.echo(render.decisions_json(results), nl=False)
+    report = reporter(output_format, _out)
+    worst = EXIT_OK
+    try:
+        for path in cases:
+            shown = display_path(path) if path != "-" else path
+            try:
+                data, smap = read_case(path)
+                d = engine.decide(data, decision, authority, on, smap=smap)
+            except YamlProblem as exc:
+                worst = max(worst, EXIT_INVALID)
+                report.invalid_case(shown, [exc.diagnostic])
+            except CaseError as exc:
+                worst = max(worst, EXIT_INVALID)
+                report.invalid_case(shown, exc.diagnostics)
+            except EvaluationError as exc:
+                worst = EXIT_ENGINE
+                report.engine_error(shown, exc)
+            else:
+                report.decided_case(shown, d)
+    except KeyboardInterrupt:               # keep what was decided; say plainly that the rest was not
+        report.finish_cases(len(cases), interrupted=True)
+        sys.exit(EXIT_INTERRUPTED)
+    report.finish_cases(len(cases), interrupted=False)
     sys.exit(worst)
-
-
-def _problems(shown, diagnostics, output_format) -> dict:
-    if output_format == "text":
-        click.echo(render.diagnostics_text(diagnostics), err=True, nl=False)
-        click.echo(f"{shown}: not decided ({len(diagnostics)} problem(s)).", err=True)
-    return {"case": shown, "status": "invalid", "problems": [d.to_dict() for d in diagnostics]}
 
 
 @cli.command()
@@ -116,18 +106,7 @@ def validate(rules_dir, output_format):
     """Check every rule file in RULES_DIR (default: the shipped rules); exit 1 on any problem."""
     engine = _load(rules_dir, output_format)
     rule_sets = sorted(engine.corpus.rule_sets, key=lambda r: (r.decision, r.effective_from))
-    if output_format == "json":
-        listing = [{"id": r.id, "version": r.version, "decision": r.decision, "file": r.file,
-                    "effective_from": r.effective_from.isoformat(),
-                    "effective_to": r.effective_to.isoformat() if r.effective_to else None,
-                    "applies_to": list(r.applies_to), "sha256": r.digest} for r in rule_sets]
-        click.echo(render.decisions_json({"status": "valid", "rule_sets": listing}), nl=False)
-        return
-    click.echo(f"All rule files are valid: {len(rule_sets)} rule set(s), "
-               f"{len(engine.corpus.settings)} authority settings version(s), "
-               f"{len(engine.corpus.vocabulary.fields)} case field(s).")
-    for r in rule_sets:
-        click.echo(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} ({r.file})")
+    reporter(output_format, _out).rules_valid(engine, rule_sets, engine.corpus.warnings)
 
 
 @cli.command("test")
@@ -178,17 +157,7 @@ def consistency(decision, on, examples, output_format, rules_dir):
         raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
                                  param_hint="--decision")
     report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples)
-    if output_format == "json":
-        click.echo(render.decisions_json({
-            "differences": [d.to_dict() for d in report.differences], "cases_checked": report.cases_checked,
-            "searches": report.searches, "seconds": round(report.seconds, 3),
-            "cases_per_second": round(report.cases_per_second, 1)}), nl=False)
-    else:
-        for difference in report.differences:
-            click.echo(render.difference_text(difference))
-        click.echo(f"{len(report.differences)} undeclared difference(s) found; {report.cases_checked} generated cases "
-                   f"checked in {report.searches} searches, {report.seconds:.1f} s "
-                   f"({report.cases_per_second:.0f} cases/s).")
+    reporter(output_format, _out).consistency(report)
     sys.exit(EXIT_INVALID if report.differences else EXIT_OK)
 
 
@@ -202,10 +171,7 @@ def variations(on, output_format, rules_dir):
 
     engine = _load(rules_dir, output_format)
     register = equal_treatment.variation_register(engine, on)
-    if output_format == "json":
-        click.echo(render.decisions_json([v.to_dict() for v in register]), nl=False)
-    else:
-        click.echo(render.variations_text(register, on), nl=False)
+    reporter(output_format, _out).variations(register, on)
 
 
 def main(argv=None):

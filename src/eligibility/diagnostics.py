@@ -15,6 +15,7 @@ CODES = {
     "E101": "the file is not valid YAML",
     "E102": "a key appears twice in the same mapping",
     "E103": "the file is empty, unreadable or holds more than one document",
+    "E104": "the file is too large or nested too deeply",
     # schema (shape of a file)
     "E201": "a required key is missing",
     "E202": "a value has the wrong type",
@@ -38,6 +39,7 @@ CODES = {
     "C403": "a case names a fact that no rule set defines",
     "C404": "the case does not say which authority, date or decision to use",
     "C405": "no rule set is in force for the decision, authority and date",
+    "C406": "the case is too large or nested too deeply",
     # evaluation
     "X501": "the rules engine failed while deciding",
 }

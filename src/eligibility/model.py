@@ -265,3 +265,4 @@ class Corpus:
     rule_sets: list
     folders: dict                  # file path -> folder name (shared, leicester, ...)
     variations: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)     # problems that do not stop the rules being used

@@ -139,15 +139,17 @@ def _convert(error, smap, family, prefix):
 
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        extras = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        extras = sorted(set(error.instance) - set(allowed), key=repr) if isinstance(error.instance, dict) else []
         out = []
         for extra in extras:
             close = difflib.get_close_matches(str(extra), allowed, n=1)
             tip = f"did you mean '{close[0]}'?" if close else (
                 f"allowed keys here: {', '.join(allowed)}" if allowed else None)
             message = f"the key '{extra}' is not allowed here"
-            if family == "C" and path[:1] == ("facts",):
-                fact = ".".join(str(p) for p in path[1:] + (extra,) if not isinstance(p, int))
+            if not isinstance(extra, str):
+                message = f"the key {extra!r} is not text; keys are names such as 'person'"
+            elif family == "C" and path[:1] == ("facts",):
+                fact = ".".join([str(p) for p in path[1:] if not isinstance(p, int)] + [extra])
                 message = f"there is no case fact called '{fact}'"
             out.append(Diagnostic(_code("unknown", family), message,
                                   smap.span(path + (extra,), key=True), json_path(path + (extra,)), tip))
