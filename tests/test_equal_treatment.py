@@ -21,7 +21,9 @@ import eligibility
 from conftest import RULES
 from eligibility import consistency, generate, reference
 from eligibility.cli import cli
-from eligibility.scope import AUTHORITIES
+from eligibility.loader import authority_folders
+
+AUTHORITIES = authority_folders(RULES)
 
 PAIRS = list(itertools.combinations(AUTHORITIES, 2))
 

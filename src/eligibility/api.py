@@ -29,7 +29,7 @@ from .durable_engine import EngineLimitError
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
 from .loader import bundled_rules_dir, read_corpus
-from .scope import AUTHORITIES, Scope
+from .scope import Scope
 
 
 def load(path: str | os.PathLike | None = None) -> "Engine":
@@ -56,11 +56,12 @@ class Engine:
     def __init__(self, corpus: m.Corpus, root: Path):
         self.corpus = corpus
         self.root = root
-        self.checker = CaseChecker(corpus.vocabulary)
+        self.checker = CaseChecker(corpus.vocabulary, corpus.authorities)
         self._prepared = {}
         refused = []
         for rule_set in corpus.rule_sets:
-            compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set))
+            compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set,
+                                                        corpus.authorities))
             file = f"{corpus.folders[rule_set.file]}/{os.path.basename(rule_set.file)}"
             try:
                 self._prepared[id(rule_set)] = Prepared(compiled, corpus.vocabulary, corpus.setting_defs, file)
@@ -70,6 +71,11 @@ class Engine:
             raise RuleFileError(refused)
 
     # -- what is loaded ------------------------------------------------------------------
+    @property
+    def authorities(self) -> tuple:
+        """The authorities: every folder of the rules directory that holds a settings.yaml."""
+        return self.corpus.authorities
+
     @property
     def decisions(self) -> list[str]:
         return sorted({rs.decision for rs in self.corpus.rule_sets})
@@ -139,9 +145,9 @@ class Engine:
         if authority is None:
             problems.append(Diagnostic("C404", "the case does not say which authority it is with", where, "$",
                                        "give --authority or 'authority:' in the case"))
-        elif not isinstance(authority, str) or authority not in AUTHORITIES:
+        elif not isinstance(authority, str) or authority not in self.authorities:
             problems.append(Diagnostic("C404", f"'{authority}' is not an authority", *at("authority"),
-                                       did_you_mean(authority, AUTHORITIES) or f"one of: {', '.join(AUTHORITIES)}"))
+                                       did_you_mean(authority, self.authorities) or f"one of: {', '.join(self.authorities)}"))
         if on is None:
             problems.append(Diagnostic("C404", "the case does not say which date to decide it as at", where, "$",
                                        "give --on YYYY-MM-DD or 'assessment_date:' in the case"))

@@ -100,7 +100,7 @@ class Builder:
         return m.RuleSet(
             id=data["id"], decision=data["decision"], version=str(data["version"]), title=data["title"],
             effective_from=to_date(data["effective_from"]), effective_to=to_date(data.get("effective_to")),
-            applies_to=tuple(data["applies_to"]), sources=tuple(data["sources"]), derived=derived,
+            applies_to=tuple(data.get("applies_to") or ()), sources=tuple(data["sources"]), derived=derived,
             criteria=criteria, outcomes=outcomes, disregards=disregards, outputs=outputs,
             digest=digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()),
             national=bool(data.get("national", False)))

@@ -84,7 +84,8 @@ class CaseChecker:
     does the JSON Schema validator run, to describe every problem with its location.
     """
 
-    def __init__(self, vocabulary: m.Vocabulary):
+    def __init__(self, vocabulary: m.Vocabulary, authorities: tuple = ()):
+        self.authorities = tuple(authorities)
         self.schema = facts_schema(vocabulary)
         self._facts = validate.FactsValidator(self.schema)
         top = [f for f in vocabulary.fields.values() if "." not in f.path]
@@ -110,28 +111,28 @@ class CaseChecker:
             return [Diagnostic("C402", "a case must be a mapping with at least a 'facts' key", smap.span(()),
                                "$", "see examples/cases/ for the form of a case")]
         facts = case.get("facts")
-        if _envelope_is_valid(case) and self._quick(facts):
+        if _envelope_is_valid(case, self.authorities) and self._quick(facts):
             return []
-        found = validate.check_case_envelope(case, smap)
+        found = validate.check_case_envelope(case, smap, self.authorities)
         if isinstance(facts, dict) and not self._quick(facts):
             found += self._facts.check(facts, smap)
         return found
 
 
-_AUTHORITIES = frozenset(("leicester", "leicestershire", "rutland"))
 _ENVELOPE = {
     "ref": lambda v: isinstance(v, str) and len(v) >= 1,
     "notes": lambda v: isinstance(v, str) and len(v) >= 1,
-    "authority": lambda v: isinstance(v, str) and v in _AUTHORITIES,
+    "authority": lambda v: isinstance(v, str) and _SLUG.fullmatch(v) is not None,
     "assessment_date": lambda v: is_date(v),
     "decision": lambda v: isinstance(v, str) and _SLUG.fullmatch(v) is not None,
     "facts": lambda v: isinstance(v, dict),
 }
 
 
-def _envelope_is_valid(case: dict) -> bool:
+def _envelope_is_valid(case: dict, authorities: tuple) -> bool:
     """The outer shape of a case (case-file.schema.json), checked quickly."""
-    return "facts" in case and all(key in _ENVELOPE and _ENVELOPE[key](value) for key, value in case.items())
+    return ("facts" in case and all(key in _ENVELOPE and _ENVELOPE[key](value) for key, value in case.items())
+            and ("authority" not in case or case["authority"] in authorities))
 
 
 def is_date(value) -> bool:

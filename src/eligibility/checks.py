@@ -25,7 +25,7 @@ def check_corpus(corpus: m.Corpus, sources: dict | None = None) -> list[Diagnost
     found += check_settings_values(corpus, sources)
     found += check_periods(corpus, sources)
     for rule_set in corpus.rule_sets:
-        scope = Scope(corpus.vocabulary, corpus.setting_defs, rule_set)
+        scope = Scope(corpus.vocabulary, corpus.setting_defs, rule_set, corpus.authorities)
         found += check_rule_set(rule_set, scope, sources)
         found += check_disregards(rule_set, scope, sources)
         found += check_settings_coverage(rule_set, scope, corpus, sources)
@@ -77,9 +77,10 @@ def check_variations(corpus) -> list[Diagnostic]:
         entry["outputs"] |= {o.name for o in every_output(rs)}
     for v in corpus.variations:
         where = f"variation '{v.id}' of {v.authority}"
-        if v.id in seen:
-            found.append(report("E302", f"the variation id '{v.id}' is used twice", v.span, "give each variation its own id"))
-        seen[v.id] = v
+        if (v.authority, v.id) in seen:         # ids are the authority's own: a copied folder keeps them
+            found.append(report("E302", f"the variation id '{v.id}' is used twice by {v.authority}", v.span,
+                                "give each variation its own id"))
+        seen[(v.authority, v.id)] = v
         if v.effective_to and v.effective_to < v.effective_from:
             found.append(report("E310", f"{where}: effective_to {v.effective_to} is before effective_from {v.effective_from}",
                             v.span, "effective_to is the last day the variation applies"))
@@ -120,7 +121,8 @@ def check_folders(corpus, sources=None) -> list[Diagnostic]:
         if folder != sv.authority:
             span, path = located(sources, sv, ("authority",))
             found.append(report("E303", f"settings for '{sv.authority}' are in the '{folder}' folder", span,
-                            f"move the file to rules/{sv.authority}/", path))
+                            f"an authority's folder is named after it: move the file to rules/{sv.authority}/ "
+                            f"(or, for a new authority, write 'authority: {folder}')", path))
     return found
 
 
@@ -218,6 +220,8 @@ def check_settings_coverage(rs: m.RuleSet, scope: Scope, corpus, sources=None) -
     found = []
     for index, authority in enumerate(rs.applies_to):
         versions = sorted((s for s in corpus.settings if s.authority == authority), key=lambda s: s.effective_from)
+        if not versions:
+            continue                    # the folder's settings name another authority: reported as E303
         for name in needed:
             gap = _first_gap(rs.effective_from, rs.effective_to, [s for s in versions if name in s.values])
             if gap:

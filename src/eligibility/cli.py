@@ -20,9 +20,8 @@ import click
 from . import api, casetests, render
 from .reporters import REPORTERS, reporter
 from .cases import is_date, read_case
-from .diagnostics import CaseError, EvaluationError, RuleFileError
+from .diagnostics import CaseError, EvaluationError, RuleFileError, did_you_mean
 from .loader import display_path
-from .scope import AUTHORITIES
 from .source import YamlProblem
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENGINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
@@ -66,13 +65,17 @@ def _load(rules_dir, output_format):
 @cli.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
-@click.option("--authority", type=click.Choice(AUTHORITIES), help="Authority (default: the case's 'authority').")
+@click.option("--authority", help="Authority: the name of its folder under rules/ (default: the case's 'authority').")
 @click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
 @_FORMAT
 @_RULES
 def check(cases, decision, authority, on, output_format, rules_dir):
     """Decide each CASE file and explain the decision."""
     engine = _load(rules_dir, output_format)
+    if authority is not None and authority not in engine.authorities:
+        raise click.BadParameter(f"'{authority}' is not an authority (known: {', '.join(engine.authorities)})"
+                                 + (f"; {did_you_mean(authority, engine.authorities)}"
+                                    if did_you_mean(authority, engine.authorities) else ""), param_hint="--authority")
     report = reporter(output_format, _out)
     worst = EXIT_OK
     try:

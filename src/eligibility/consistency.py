@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from . import generate
 from . import model as m
 from .diagnostics import CaseError
-from .scope import AUTHORITIES, Scope, derivation_refs, refs_in
+from .scope import Scope, derivation_refs, refs_in
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def boundary_dates(engine, decision: str) -> list[dt.date]:
         if item.effective_to:
             changes.add(item.effective_to + dt.timedelta(days=1))
     dates = {d + dt.timedelta(days=k) for d in changes for k in (-1, 0)}
-    return sorted(d for d in dates if any(engine.rule_set_for(decision, a, d) for a in AUTHORITIES))
+    return sorted(d for d in dates if any(engine.rule_set_for(decision, a, d) for a in engine.authorities))
 
 
 def _decide(engine, decision, authority, on, facts):
@@ -155,7 +155,7 @@ def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None) ->
         fields = relevant_fields(engine, decision)
         for on in dates or boundary_dates(engine, decision):
             strategy = generate.facts_strategy(fields, on, boundary_dates(engine, decision), thresholds(engine, decision))
-            for a, b in pairs or itertools.combinations(AUTHORITIES, 2):
+            for a, b in pairs or itertools.combinations(engine.authorities, 2):
                 searches += 1
 
                 def disagrees(facts, decision=decision, on=on, a=a, b=b):

@@ -7,6 +7,7 @@ a broken file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,8 @@ from .build import Builder
 from .checks import check_corpus
 from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean
 
-FOLDERS = ("shared", "leicester", "leicestershire", "rutland")
+SHARED = "shared"                       # national law and shared agreements; every other folder is an authority
+AUTHORITY_FILE = "settings.yaml"        # an authority folder is one that holds its settings
 
 
 def bundled_rules_dir() -> Path:
@@ -28,22 +30,34 @@ def bundled_rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
+def authority_folders(root: Path) -> tuple:
+    """The authorities of a rules directory: every folder (other than shared/) that holds a settings.yaml."""
+    if not root.is_dir():
+        return ()
+    return tuple(sorted(entry.name for entry in root.iterdir()
+                        if entry.is_dir() and entry.name != SHARED and not entry.name.startswith(".")
+                        and (entry / AUTHORITY_FILE).is_file()))
+
+
 def rule_files(root: Path) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
     """The YAML files of a rules directory, with their folder; misplaced files are problems."""
     found, problems = [], []
     if not root.is_dir():
         return [], [Diagnostic("E103", f"the rules directory {display_path(root)} does not exist",
                                Span(display_path(root)),
-                               hint="pass the folder that holds shared/, leicester/, leicestershire/ and rutland/")]
+                               hint="pass the folder that holds shared/ and one folder per authority")]
+    folders = (SHARED,) + authority_folders(root)
     for entry in sorted(root.iterdir()):
-        if entry.is_dir() and entry.name in FOLDERS:
+        if entry.is_dir() and entry.name in folders:
             found += [(p, entry.name) for p in sorted(entry.iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
         elif entry.is_dir() and not entry.name.startswith("."):
             problems.append(Diagnostic("E303", f"'{entry.name}' is not a rules folder", Span(display_path(entry)),
-                                       hint=did_you_mean(entry.name, FOLDERS) or f"rules folders are: {', '.join(FOLDERS)}"))
+                                       hint=did_you_mean(entry.name, folders) or
+                                       f"an authority folder holds its {AUTHORITY_FILE}; rules folders here are: "
+                                       f"{', '.join(folders)}"))
         elif entry.suffix in (".yaml", ".yml"):
             problems.append(Diagnostic("E303", "rule files belong in a folder", Span(display_path(entry)),
-                                       hint=f"move it into one of: {', '.join(FOLDERS)}"))
+                                       hint=f"move it into one of: {', '.join(folders)}"))
     if not found and not problems:
         problems.append(Diagnostic("E103", f"no rule files found in {display_path(root)}",
                                    Span(display_path(root)),
@@ -63,6 +77,7 @@ def display_path(path) -> str:
 def read_corpus(root: Path) -> m.Corpus:
     """Read, schema-check and build every file; raise RuleFileError listing every problem."""
     files, problems = rule_files(root)
+    authorities = authority_folders(root)
     parsed = []
     for path, folder in files:
         name = display_path(path)
@@ -77,13 +92,15 @@ def read_corpus(root: Path) -> m.Corpus:
         if kind_problem:
             problems.append(kind_problem)
             continue
-        schema_problems = validate.check_rule_file(data, data["kind"], smap)
+        # an authority's own settings name it: a name that differs from its folder is reported as a misplaced file
+        names = authorities if data["kind"] != "authority-settings" else ()
+        schema_problems = validate.check_rule_file(data, data["kind"], smap, names)
         problems += schema_problems
         if not schema_problems:
             parsed.append((data, smap, folder))
     if problems:
         raise RuleFileError(problems)
-    return _build(parsed)
+    return _build(parsed, authorities)
 
 
 def _renamed(d: Diagnostic, name: str) -> Diagnostic:
@@ -104,7 +121,7 @@ def _kind_problem(data, smap) -> Diagnostic | None:
     return None
 
 
-def _build(parsed) -> m.Corpus:
+def _build(parsed, authorities: tuple) -> m.Corpus:
     problems, fields, setting_defs, settings, rule_sets, folders, variations = [], {}, {}, [], [], {}, []
     lists_by_file = {id(d): d.get("choice_lists") or {} for d, _, _ in parsed if d["kind"] == "case-fields"}
     all_lists = {name: spec["values"] for lists in lists_by_file.values() for name, spec in lists.items()}
@@ -133,18 +150,32 @@ def _build(parsed) -> m.Corpus:
             settings += builder.settings_versions(data)
             variations += builder.variations(data)
         else:
-            rule_sets.append(builder.rule_set(data))
+            rule_sets.append(_members(builder.rule_set(data), folder, authorities, smap, problems))
         problems += builder.diagnostics
     if not fields:
         problems.append(Diagnostic("E201", "no case fields are defined", Span("shared/"), "$",
                                    "add a 'kind: case-fields' file to rules/shared/"))
     if problems:
         raise RuleFileError(problems)
-    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations)
+    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations,
+                      authorities=authorities)
     problems = check_corpus(corpus, {smap.file: smap for _, smap, _ in parsed})
     if problems:
         raise RuleFileError(problems)
     return corpus
+
+
+def _members(rule_set: m.RuleSet, folder: str, authorities: tuple, smap, problems) -> m.RuleSet:
+    """Who a rule set applies to: every authority when it names none (national law), its own folder's
+    authority for a local rule set, otherwise the members its applies_to names (a local agreement)."""
+    if rule_set.applies_to:
+        if rule_set.national:
+            problems.append(Diagnostic("E204", f"national rule set '{rule_set.id}' names the authorities it applies to",
+                                       smap.span(("applies_to",)), "$.applies_to",
+                                       "national law applies to every authority: remove 'applies_to' "
+                                       "(or remove 'national: true' if this is a local agreement)"))
+        return rule_set
+    return dataclasses.replace(rule_set, applies_to=authorities if folder == SHARED else (folder,))
 
 
 def _flatten(fields):

@@ -266,3 +266,4 @@ class Corpus:
     folders: dict                  # file path -> folder name (shared, leicester, ...)
     variations: list = field(default_factory=list)
     warnings: list = field(default_factory=list)     # problems that do not stop the rules being used
+    authorities: tuple = ()        # the authority folders: every folder under rules/ holding a settings.yaml

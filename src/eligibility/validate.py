@@ -39,11 +39,21 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
+def _common(authorities: tuple) -> dict:
+    """The shared definitions, with the authorities found in the rules folder (when known) as the only names allowed."""
+    common = load_schema("common")
+    if authorities:
+        common["$defs"]["authority"] = {
+            "enum": list(authorities),
+            "x-hint": f"the authorities are the folders under rules/ that hold a settings.yaml: {', '.join(authorities)}"}
+    return common
+
+
 @lru_cache(maxsize=None)
-def _registry() -> Registry:
-    names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
-             "case-tests")
+def _registry(authorities: tuple = ()) -> Registry:
+    names = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file", "case-tests")
     pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
+    pairs.append((_BASE + "common.schema.json", Resource.from_contents(_common(authorities))))
     return Registry().with_resources(pairs)
 
 
@@ -71,24 +81,24 @@ def _inline(schema, registry_schemas: dict):
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str) -> Draft202012Validator:
-    return _Validator(load_schema(name), registry=_registry(), format_checker=FormatChecker())
+def _validator(name: str, authorities: tuple = ()) -> Draft202012Validator:
+    return _Validator(load_schema(name), registry=_registry(authorities), format_checker=FormatChecker())
 
 
 @lru_cache(maxsize=None)
-def _envelope_validator() -> Draft202012Validator:
-    schema = _inline(load_schema("case-file"), {"common": load_schema("common")})
+def _envelope_validator(authorities: tuple = ()) -> Draft202012Validator:
+    schema = _inline(load_schema("case-file"), {"common": _common(authorities)})
     return _Validator(schema, format_checker=FormatChecker())
 
 
-def check_rule_file(data, kind: str, smap: SourceMap) -> list[Diagnostic]:
-    """Schema problems of one rule file of the given kind."""
-    return _diagnostics(_validator(kind), data, smap, code_family="E")
+def check_rule_file(data, kind: str, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
+    """Schema problems of one rule file of the given kind; authorities are the names an authority may have."""
+    return _diagnostics(_validator(kind, tuple(authorities)), data, smap, code_family="E")
 
 
-def check_case_envelope(data, smap: SourceMap) -> list[Diagnostic]:
+def check_case_envelope(data, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
     """Schema problems of a case file's outer shape (ref, authority, assessment_date, facts)."""
-    validator = _envelope_validator()
+    validator = _envelope_validator(tuple(authorities))
     if validator.is_valid(data):
         return []
     return _diagnostics(validator, data, smap, code_family="C")
