@@ -103,7 +103,7 @@ class Builder:
             applies_to=tuple(data.get("applies_to") or ()), sources=tuple(data["sources"]), derived=derived,
             criteria=criteria, outcomes=outcomes, disregards=disregards, outputs=outputs,
             digest=digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()),
-            national=bool(data.get("national", False)))
+            national=bool(data.get("national", False)), ends=data.get("ends"))
 
     def outcome(self, data: dict, path, last: bool) -> m.OutcomeRule:
         if ("when" in data) == ("otherwise" in data):
@@ -221,7 +221,8 @@ class Builder:
                 effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
                 values={k: s["value"] for k, s in v["settings"].items()},
                 sources={k: s["source"] for k, s in v["settings"].items()},
-                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area")))
+                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
+                ends=v.get("ends")))
         return out
 
     def variations(self, data: dict) -> list[m.Variation]:

@@ -33,6 +33,8 @@ CODES = {
     "E309": "a condition is too large for the engine",
     "E310": "effective dates are in the wrong order",
     "E311": "an authority re-states or varies a decision without a declared variation, or one national law fixes",
+    "E312": "a gap in time between versions, or an end that is not declared",
+    "E313": "a criterion that no outcome reads",
     # case files
     "C401": "the case file is not valid YAML or cannot be read",
     "C402": "a case value has the wrong type or form",
@@ -40,6 +42,8 @@ CODES = {
     "C404": "the case does not say which authority, date or decision to use",
     "C405": "no rule set is in force for the decision, authority and date",
     "C406": "the case is too large or nested too deeply",
+    # warnings: the rules can be used, but something in them does nothing
+    "W301": "a setting that no rule set reads",
     # evaluation
     "X501": "the rules engine failed while deciding",
 }

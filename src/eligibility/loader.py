@@ -16,7 +16,8 @@ from . import model as m
 from . import source, validate
 from .build import Builder
 from .checks import check_corpus
-from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean
+from .completeness import check_completeness, check_settings_gaps, unused_settings
+from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean, sort_diagnostics
 
 SHARED = "shared"                       # national law and shared agreements; every other folder is an authority
 AUTHORITY_FILE = "settings.yaml"        # an authority folder is one that holds its settings
@@ -159,9 +160,14 @@ def _build(parsed, authorities: tuple) -> m.Corpus:
         raise RuleFileError(problems)
     corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations,
                       authorities=authorities)
-    problems = check_corpus(corpus, {smap.file: smap for _, smap, _ in parsed})
+    sources = {smap.file: smap for _, smap, _ in parsed}
+    # a gap between settings versions is shown beside the rule sets it leaves without values (E308);
+    # the other completeness checks run only on rules that are otherwise sound
+    problems = (check_corpus(corpus, sources) + check_settings_gaps(corpus, sources)
+                or check_completeness(corpus, sources))
     if problems:
         raise RuleFileError(problems)
+    corpus.warnings = sort_diagnostics(unused_settings(corpus))
     return corpus
 
 

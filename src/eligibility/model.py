@@ -149,6 +149,7 @@ class SettingsVersion(Dated):
     file: str
     span: Span | None = None
     area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
+    ends: str | None = None         # why no version follows this one (an end declared on purpose)
 
 
 
@@ -247,6 +248,7 @@ class RuleSet(Dated):
     notes: str | None = None
     span: Span | None = None
     national: bool = False
+    ends: str | None = None         # why no version follows this one (an end declared on purpose)
 
 
     @property

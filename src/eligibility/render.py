@@ -87,7 +87,7 @@ def decisions_json(results: list[dict]) -> str:
 
 def diagnostic_text(d: Diagnostic, source_lines: dict | None = None) -> str:
     """'file:line:col: error[CODE]: message', the source line with a caret, the path and a hint."""
-    lines = [f"{d.span}: error[{d.code}]: {d.message}"]
+    lines = [f"{d.span}: {'warning' if d.code.startswith('W') else 'error'}[{d.code}]: {d.message}"]
     text = _source_line(d, source_lines)
     if text is not None:
         number = str(d.span.line)
