@@ -22,7 +22,8 @@ from pathlib import Path
 
 from . import limits
 from . import model as m
-from .cases import CaseChecker, data_source_map, is_date
+from .cases import CaseChecker, data_source_map
+from .dates import is_date
 from .compile import compile_rule_set
 from .decide import Prepared, decide
 from .durable_engine import EngineLimitError

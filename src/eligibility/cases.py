@@ -15,6 +15,7 @@ import re
 from . import model as m
 from .values import nested_get as values_nested
 from . import limits, source, validate
+from .dates import is_date
 from .diagnostics import Diagnostic, Span
 
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -133,18 +134,6 @@ def _envelope_is_valid(case: dict, authorities: tuple) -> bool:
     """The outer shape of a case (case-file.schema.json), checked quickly."""
     return ("facts" in case and all(key in _ENVELOPE and _ENVELOPE[key](value) for key, value in case.items())
             and ("authority" not in case or case["authority"] in authorities))
-
-
-def is_date(value) -> bool:
-    """True for text that is a real date written YYYY-MM-DD."""
-    if not (isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
-            and (value[:4] + value[5:7] + value[8:]).isdigit() and value.isascii()):
-        return False
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _value_checker(field: m.FieldDef):

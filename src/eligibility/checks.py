@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from . import model as m
+from .dates import is_date
 from .diagnostics import Diagnostic, did_you_mean
 from .rule_set_checks import (
-    LITERAL_HINTS, TYPE_WORDS, WHOLE_NUMBER_LIMIT, all_refs, check_disregards, check_rule_set, every_output, is_date,
+    LITERAL_HINTS, TYPE_WORDS, WHOLE_NUMBER_LIMIT, all_refs, check_disregards, check_rule_set, every_output,
     located, report, written,
 )
 from .scope import Scope

@@ -19,7 +19,8 @@ import click
 
 from . import api, casetests, render
 from .reporters import REPORTERS, reporter
-from .cases import is_date, read_case
+from .cases import read_case
+from .dates import is_date
 from .diagnostics import CaseError, EvaluationError, RuleFileError, did_you_mean
 from .loader import display_path
 from .source import YamlProblem

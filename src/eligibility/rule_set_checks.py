@@ -6,9 +6,9 @@ checks that look across files.
 
 from __future__ import annotations
 
-import datetime as dt
 
 from . import model as m
+from .dates import is_date
 from .diagnostics import Diagnostic, Span, did_you_mean, json_path
 from .scope import Scope, ValueType, derivation_refs, item_scope_fields, refs_in
 
@@ -231,14 +231,6 @@ def _literal_problem(vt, op, value) -> str | None:
     if vt.type in ("choice", "choices") and value not in vt.values:
         return f"has no value {written(value)} (allowed: {', '.join(vt.values)})"
     return None
-
-
-def is_date(text) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-        return len(text) == 10
-    except (TypeError, ValueError):
-        return False
 
 
 def check_derivation(d: m.Derivation, scope: Scope, defined: list) -> list[Diagnostic]:

@@ -17,6 +17,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
+from .dates import is_date
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
@@ -62,6 +63,14 @@ def _is_whole_number(_checker, value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def _format_checker() -> FormatChecker:
+    """JSON Schema formats, with 'date' checked by the one strict is_date (the library's own check
+    follows the Python version: from 3.11 it accepts week dates such as 2020-W09-6)."""
+    checker = FormatChecker()
+    checker.checks("date")(lambda value: not isinstance(value, str) or is_date(value))
+    return checker
+
+
 _Validator = jsonschema.validators.extend(
     Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_whole_number))
 
@@ -82,13 +91,13 @@ def _inline(schema, registry_schemas: dict):
 
 @lru_cache(maxsize=None)
 def _validator(name: str, authorities: tuple = ()) -> Draft202012Validator:
-    return _Validator(load_schema(name), registry=_registry(authorities), format_checker=FormatChecker())
+    return _Validator(load_schema(name), registry=_registry(authorities), format_checker=_format_checker())
 
 
 @lru_cache(maxsize=None)
 def _envelope_validator(authorities: tuple = ()) -> Draft202012Validator:
     schema = _inline(load_schema("case-file"), {"common": _common(authorities)})
-    return _Validator(schema, format_checker=FormatChecker())
+    return _Validator(schema, format_checker=_format_checker())
 
 
 def check_rule_file(data, kind: str, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
@@ -108,7 +117,7 @@ class FactsValidator:
     """Checks case facts against a schema generated from the case fields."""
 
     def __init__(self, schema: dict):
-        self._validator = _Validator(schema, format_checker=FormatChecker())
+        self._validator = _Validator(schema, format_checker=_format_checker())
 
     def is_valid(self, facts) -> bool:
         return self._validator.is_valid(facts)
