@@ -17,7 +17,6 @@ import types
 import pytest
 from click.testing import CliRunner
 
-import eligibility
 from conftest import EXAMPLES, ROOT
 from eligibility import limits
 from eligibility.cli import cli
@@ -238,3 +237,27 @@ def test_ctrl_c_in_text_mode_keeps_the_printed_decision(monkeypatch):
     assert result.exit_code == 130
     assert "RUT-2024-0117" in result.stdout
     assert "interrupted after 1 of 2 case(s)" in result.stderr
+
+
+# -- the bracket pre-check before the YAML parser ----------------------------------------------
+def test_deep_flow_nesting_is_refused_before_the_parser_reads_it():
+    depth = limits.MAX_DEPTH + 1
+    assert limits.deep_brackets("facts: " + "[" * depth + "]" * depth) == (1, 8 + limits.MAX_DEPTH)
+    assert limits.deep_brackets("facts: " + "[" * (depth - 1) + "]" * (depth - 1)) is None
+
+
+@pytest.mark.parametrize("text", [
+    "note: '" + "[" * 80 + "'\n",                       # brackets inside quoted text
+    'note: "' + "{" * 80 + '\\" ["\n',                   # an escaped quote inside double quotes
+    "note: see " + "[" * 80 + "\n",                      # brackets inside plain text
+    "# " + "[" * 80 + "\nfacts: {}\n",                   # brackets in a comment
+    "note: 'it''s " + "[" * 80 + "'\n",                  # a doubled quote inside single quotes
+])
+def test_brackets_that_are_text_do_not_count(text):
+    assert limits.deep_brackets(text) is None
+
+
+def test_no_shipped_file_comes_near_the_limits():
+    for path in list((ROOT / "rules").rglob("*.yaml")) + list((ROOT / "examples").rglob("*.yaml")):
+        assert limits.deep_brackets(path.read_text(encoding="utf-8"), max_depth=10) is None, path
+        assert path.stat().st_size < limits.MAX_CASE_BYTES // 10

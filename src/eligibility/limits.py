@@ -12,6 +12,7 @@ ELIGIBILITY_MAX_CASE_BYTES and ELIGIBILITY_MAX_RULE_BYTES (a number of bytes).
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from collections.abc import Mapping
@@ -81,6 +82,74 @@ def _kind_of(mode: int) -> str:
     if stat.S_ISSOCK(mode):
         return "this is a socket and"
     return "this"
+
+
+_SPECIAL = re.compile(r"[\[\]{}'\"#]")
+_BLOCK_VALUE_START = frozenset(("", "\n", ":", "-", "?"))       # outside brackets: after 'key:' or '- '
+_FLOW_VALUE_START = frozenset(("", "\n", ":", "-", "?", ",", "[", "{"))
+
+
+def deep_brackets(text: str, max_depth: int = MAX_DEPTH) -> tuple[int, int] | None:
+    """(line, column) where YAML text opens more than max_depth nested [ ] or { } collections, or None.
+
+    Run on the text before the YAML parser: the parser's look-ahead grows with the square of
+    the depth of brackets, so a few kilobytes of '[' would otherwise take seconds. Brackets
+    and quotes count only where a value can begin (text such as "see [1]" is not a list);
+    quoted text and comments are skipped.
+    """
+    depth, pos = 0, 0
+    while True:
+        found = _SPECIAL.search(text, pos)
+        if found is None:
+            return None
+        i, char = found.start(), found.group()
+        before = i - 1
+        while before >= 0 and text[before] in " \t":
+            before -= 1
+        previous = text[before] if before >= 0 else ""
+        at_value = previous in (_FLOW_VALUE_START if depth else _BLOCK_VALUE_START)
+        if char == "#":
+            if i == 0 or text[i - 1] in " \t\n":
+                end = text.find("\n", i)
+                if end < 0:
+                    return None
+                pos = end
+            else:
+                pos = i + 1
+        elif char in "'\"":
+            pos = _after_quoted(text, i) if at_value else i + 1
+            if pos < 0:
+                return None
+        elif char in "[{":
+            if depth > 0 or at_value:
+                depth += 1
+                if depth > max_depth:
+                    line = text.count("\n", 0, i) + 1
+                    return line, i - (text.rfind("\n", 0, i) + 1) + 1
+            pos = i + 1
+        else:
+            depth = max(0, depth - 1)
+            pos = i + 1
+
+
+def _after_quoted(text: str, start: int) -> int:
+    """The position after the quoted text opening at start (-1 when it is never closed)."""
+    quote, pos = text[start], start + 1
+    while True:
+        end = text.find(quote, pos)
+        if end < 0:
+            return -1
+        if quote == "'" and text.startswith("''", end):
+            pos = end + 2                                   # '' is a quote mark inside single quotes
+            continue
+        if quote == '"':
+            slashes = 0
+            while text[end - 1 - slashes] == "\\":
+                slashes += 1
+            if slashes % 2:
+                pos = end + 1                               # \" is a quote mark inside double quotes
+                continue
+        return end + 1
 
 
 def check_shape(data, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> None:

@@ -221,6 +221,12 @@ def read(path, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
                                      Span(file, before.count(b"\n") + 1, column),
                                      hint="save the file with the UTF-8 encoding (in most editors: Save As, "
                                           "Encoding: UTF-8), or retype the character")) from None
+    deep = limits.deep_brackets(text)
+    if deep is not None:
+        raise YamlProblem(Diagnostic("E104" if code_prefix == "E" else "C406",
+                                     f"the data is nested more than {limits.MAX_DEPTH} levels deep here",
+                                     Span(file, *deep), hint="no case or rule needs this much nesting; check the "
+                                                             "brackets and indentation here"))
     return parse(text, file, code_prefix=code_prefix)
 
 
