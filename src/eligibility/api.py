@@ -168,8 +168,9 @@ class Engine:
         where, path = smap.span(("assessment_date",)), "$.assessment_date" if ("assessment_date",) in smap.positions else "$"
         if decision not in self.decisions:
             where, path = smap.span(("decision",)), "$.decision" if ("decision",) in smap.positions else "$"
+            close = did_you_mean(decision, self.decisions)
             return Diagnostic("C405", f"no rule set makes '{decision}' decisions", where, path,
-                              did_you_mean(decision, self.decisions) or f"known decisions: {', '.join(self.decisions)}")
+                              (f"{close} " if close else "") + f"known decisions: {', '.join(self.decisions)}")
         periods = sorted(f"{rs.period} (version {rs.version})" for rs in self.corpus.rule_sets
                          if rs.decision == decision and authority in rs.applies_to)
         return Diagnostic("C405", f"no rules for '{decision}' are in force for {authority} on {on.isoformat()}",

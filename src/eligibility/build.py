@@ -231,5 +231,5 @@ class Builder:
             settings=tuple(v.get("settings", ())), criteria=tuple(v.get("criteria", ())),
             outputs=tuple(v.get("outputs", ())), outcome_may_differ=bool(v.get("outcome_may_differ", False)),
             justification=v["justification"], source=v["source"], effective_from=to_date(v["effective_from"]),
-            effective_to=to_date(v.get("effective_to")), span=self.smap.span(("variations", i)))
+            effective_to=to_date(v.get("effective_to")), span=self.smap.span(("variations", i)), file=self.smap.file)
             for i, v in enumerate(data.get("variations") or ())]

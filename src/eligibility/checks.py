@@ -30,7 +30,7 @@ def check_corpus(corpus: m.Corpus, sources: dict | None = None) -> list[Diagnost
         found += check_rule_set(rule_set, scope, sources)
         found += check_disregards(rule_set, scope, sources)
         found += check_settings_coverage(rule_set, scope, corpus, sources)
-    found += check_variations(corpus)
+    found += check_variations(corpus, sources)
     found += check_local_rule_sets(corpus, sources)
     return found
 
@@ -68,8 +68,9 @@ def check_local_rule_sets(corpus, sources=None) -> list[Diagnostic]:
     return found
 
 
-def check_variations(corpus) -> list[Diagnostic]:
+def check_variations(corpus, sources=None) -> list[Diagnostic]:
     """Declared variations name real decisions, settings, criteria and outputs, once each."""
+    sources = sources or {}
     found, seen = [], {}
     decisions = {}
     for rs in corpus.rule_sets:
@@ -85,18 +86,28 @@ def check_variations(corpus) -> list[Diagnostic]:
         if v.effective_to and v.effective_to < v.effective_from:
             found.append(report("E310", f"{where}: effective_to {v.effective_to} is before effective_from {v.effective_from}",
                             v.span, "effective_to is the last day the variation applies"))
-        for decision in v.decisions:
+        index = next(i for i, u in enumerate(u for u in corpus.variations if u.file == v.file) if u is v)
+
+        def item(key, position, v=v, index=index):
+            """The span of one item of the variation's list, so a misspelt name is shown where it is written."""
+            smap = sources.get(v.file)
+            return smap.span(("variations", index, key, position)) if smap is not None else v.span
+
+        for position, decision in enumerate(v.decisions):
             if decision not in decisions:
-                found.append(report("E301", f"{where} names decision '{decision}', which no rule set makes", v.span,
-                                did_you_mean(decision, decisions) or f"decisions: {', '.join(sorted(decisions))}"))
+                found.append(report("E301", f"{where} names decision '{decision}', which no rule set makes",
+                                    item("decisions", position),
+                                    did_you_mean(decision, decisions) or f"decisions: {', '.join(sorted(decisions))}"))
         known_criteria = set().union(*(decisions[d]["criteria"] for d in v.decisions if d in decisions))
         known_outputs = set().union(*(decisions[d]["outputs"] for d in v.decisions if d in decisions))
-        for name, kind, known in ([(s, "setting", corpus.setting_defs) for s in v.settings]
-                                  + [(c, "criterion", known_criteria) for c in v.criteria]
-                                  + [(o, "output", known_outputs) for o in v.outputs]):
-            if name not in known:
-                found.append(report("E301", f"{where} names {kind} '{name}', which is not defined for its decisions",
-                                v.span, did_you_mean(name, known)))
+        for key, kind, names, known in (("settings", "setting", v.settings, corpus.setting_defs),
+                                        ("criteria", "criterion", v.criteria, known_criteria),
+                                        ("outputs", "output", v.outputs, known_outputs)):
+            for position, name in enumerate(names):
+                if name not in known:
+                    found.append(report("E301", f"{where} names {kind} '{name}', which is not defined for its decisions",
+                                        item(key, position), did_you_mean(name, known),
+                                        f"$.variations[{index}].{key}[{position}]"))
     return found
 
 

@@ -218,6 +218,7 @@ class Variation(Dated):
     effective_from: dt.date
     effective_to: dt.date | None
     span: Span | None = None
+    file: str | None = None
 
 
     def to_dict(self) -> dict:
