@@ -214,16 +214,24 @@ class Builder:
                 for name, s in data["settings"].items()]
 
     def settings_versions(self, data: dict) -> list[m.SettingsVersion]:
-        out = []
-        for i, v in enumerate(data["versions"]):
-            out.append(m.SettingsVersion(
+        """The versions in date order. A version lists only what changes: every value it does not
+        give carries forward, with its source, from the version before it."""
+        built, in_force, origins = {}, {}, {}
+        order = sorted(range(len(data["versions"])), key=lambda i: str(data["versions"][i]["effective_from"]))
+        for i in order:
+            v = data["versions"][i]
+            in_force = {**in_force, **v["settings"]}
+            origins = {**origins, **{name: (str(v["version"]), self.smap.span(("versions", i, "settings", name), key=True))
+                                     for name in v["settings"]}}
+            built[i] = m.SettingsVersion(
                 authority=data["authority"], council=data["name"], version=str(v["version"]),
                 effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
-                values={k: s["value"] for k, s in v["settings"].items()},
-                sources={k: s["source"] for k, s in v["settings"].items()},
-                digest=digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
-                ends=v.get("ends")))
-        return out
+                values={k: s["value"] for k, s in in_force.items()},
+                sources={k: s["source"] for k, s in in_force.items()},
+                digest=digest({**v, "settings": in_force}),      # the values in force, whichever version set them
+                file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
+                ends=v.get("ends"), origins=origins)
+        return [built[i] for i in range(len(built))]             # in file order, as positions in the file expect
 
     def variations(self, data: dict) -> list[m.Variation]:
         return [m.Variation(

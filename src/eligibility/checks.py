@@ -191,6 +191,8 @@ def check_settings_values(corpus, sources=None) -> list[Diagnostic]:
     for sv in corpus.settings:
         here = _version_path(corpus, sv) + ("settings",)
         for name, value in sv.values.items():
+            if sv.origins and sv.origins[name][0] != sv.version:
+                continue                        # carried forward: checked in the version that set it
             definition = corpus.setting_defs.get(name)
             if definition is None:
                 span, path = located(sources, sv, here + (name,), key=True)

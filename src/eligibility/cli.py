@@ -19,6 +19,7 @@ import click
 
 from . import api, casetests, render
 from .reporters import REPORTERS, reporter
+from .settings_in_force import settings_in_force
 from .cases import read_case
 from .dates import is_date
 from .diagnostics import CaseError, EvaluationError, RuleFileError, did_you_mean
@@ -176,6 +177,21 @@ def variations(on, output_format, rules_dir):
     engine = _load(rules_dir, output_format)
     register = equal_treatment.variation_register(engine, on)
     reporter(output_format, _out).variations(register, on)
+
+
+@cli.command()
+@click.option("--authority", required=True, help="The authority: the name of its folder under rules/.")
+@click.option("--on", "on", required=True, type=_Date(), help="The date the settings are in force.")
+@_FORMAT
+@_RULES
+def settings(authority, on, output_format, rules_dir):
+    """The values of an authority's settings in force on a date, and the version (file and line) that set each."""
+    engine = _load(rules_dir, output_format)
+    if authority not in engine.authorities:
+        close = did_you_mean(authority, engine.authorities)
+        raise click.BadParameter(f"'{authority}' is not an authority (known: {', '.join(engine.authorities)})"
+                                 + (f"; {close}" if close else ""), param_hint="--authority")
+    reporter(output_format, _out).settings(settings_in_force(engine, authority, on))
 
 
 def main(argv=None):

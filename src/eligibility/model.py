@@ -150,6 +150,7 @@ class SettingsVersion(Dated):
     span: Span | None = None
     area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
     ends: str | None = None         # why no version follows this one (an end declared on purpose)
+    origins: dict = field(default_factory=dict, compare=False)   # name -> (version, Span) where the value was set
 
 
 

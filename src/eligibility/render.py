@@ -81,6 +81,13 @@ def _output_value(value) -> str:
     return str(value)
 
 
+def plain_value(value) -> str:
+    """A setting's value as an author writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def decisions_json(results: list[dict]) -> str:
     return json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 

@@ -65,6 +65,16 @@ class TextReporter:
     def variations(self, register, on):
         self.out(render.variations_text(register, on))
 
+    def settings(self, view):
+        if view.version is None:
+            self.out(f"{view.authority} has no settings in force on {view.on.isoformat()}.\n")
+            return
+        self.out(f"Settings of {view.council} ({view.authority}) in force on {view.on.isoformat()}: "
+                 f"version {view.version}, {view.period}\n")
+        for s in view.settings:
+            self.out(f"  {s.name}: {render.plain_value(s.value)}\n")
+            self.out(f"      set in version {s.set_in_version} ({s.file}:{s.line}); source: {s.source}\n")
+
 
 class JsonReporter:
     """For systems: one JSON document on standard output, nothing on standard error."""
@@ -111,6 +121,9 @@ class JsonReporter:
 
     def variations(self, register, on):
         self._write([v.to_dict() for v in register])
+
+    def settings(self, view):
+        self._write(view.to_dict())
 
 
 REPORTERS = {"text": TextReporter, "json": JsonReporter}
