@@ -161,8 +161,10 @@ def consistency(decision, on, examples, output_format, rules_dir):
     if decision is not None and decision not in engine.decisions:
         raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
                                  param_hint="--decision")
-    report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples)
-    reporter(output_format, _out).consistency(report)
+    shown = reporter(output_format, _out)
+    report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples,
+                                   progress=shown.progress)
+    shown.consistency(report)
     sys.exit(EXIT_INVALID if report.differences else EXIT_OK)
 
 

@@ -148,14 +148,21 @@ def _placeholders(value, this_area, other_area):
     return value
 
 
-def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None) -> Report:
-    """Search every decision, date and pair of authorities for an undeclared difference."""
+def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None, progress=None) -> Report:
+    """Search every decision, date and pair of authorities for an undeclared difference.
+
+    ``progress(done, total, label)``, when given, is called after each search.
+    """
     started, checked, searches, found = time.perf_counter(), [0], 0, []
-    for decision in decisions or engine.decisions:
+    plan = [(decision, on) for decision in decisions or engine.decisions
+            for on in dates or boundary_dates(engine, decision)]
+    pairs = list(pairs or itertools.combinations(engine.authorities, 2))
+    total = len(plan) * len(pairs)
+    for decision in dict.fromkeys(d for d, _ in plan):
         fields = relevant_fields(engine, decision)
-        for on in dates or boundary_dates(engine, decision):
+        for on in (on for d, on in plan if d == decision):
             strategy = generate.facts_strategy(fields, on, boundary_dates(engine, decision), thresholds(engine, decision))
-            for a, b in pairs or itertools.combinations(engine.authorities, 2):
+            for a, b in pairs:
                 searches += 1
 
                 def disagrees(facts, decision=decision, on=on, a=a, b=b):
@@ -166,6 +173,8 @@ def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None) ->
                 if example is not None:
                     problems, decided = compare(engine, decision, on, a, b, example)
                     found.append(Difference(decision, on, (a, b), example, problems, decided))
+                if progress is not None:
+                    progress(searches, total, f"{decision} on {on.isoformat()}: {a} and {b}")
     return Report(tuple(found), checked[0], time.perf_counter() - started, searches)
 
 

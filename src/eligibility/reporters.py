@@ -55,6 +55,9 @@ class TextReporter:
             self.out(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} "
                      f"({r.file})\n")
 
+    def progress(self, done: int, total: int, label: str):
+        self.out(f"[{done}/{total}] {label}\n", err=True)
+
     def consistency(self, report):
         for difference in report.differences:
             self.out(render.difference_text(difference) + "\n")
@@ -113,6 +116,9 @@ class JsonReporter:
         if warnings:
             payload["warnings"] = [d.to_dict() for d in warnings]
         self._write(payload)
+
+    def progress(self, done: int, total: int, label: str):
+        pass                                # one JSON document only: progress is for people
 
     def consistency(self, report):
         self._write({"differences": [d.to_dict() for d in report.differences], "cases_checked": report.cases_checked,
