@@ -12,6 +12,7 @@ import hashlib
 import json
 
 from . import model as m
+from . import operators
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
@@ -60,7 +61,7 @@ class Builder:
             items = tuple(self.condition(c, path + (key, i)) for i, c in enumerate(data[key]))
             return m.AllOf(items) if key == "all" else m.AnyOf(items)
         subjects = [k for k in m.REFERENCE_KINDS if k in data]
-        ops = [k for k in m.OPERATORS if k in data]
+        ops = [k for k in operators.WRITTEN if k in data]
         if len(subjects) != 1:
             self.problem(path, "a comparison must name exactly one of fact, derived, setting or decision"
                          + (f" (found {', '.join(subjects)})" if subjects else ""),
@@ -69,7 +70,7 @@ class Builder:
         if len(ops) != 1:
             self.problem(path, "a comparison must have exactly one way of comparing"
                          + (f" (found {', '.join(ops)})" if ops else ""),
-                         f"use one of: {', '.join(m.OPERATORS)}")
+                         f"use one of: {', '.join(operators.WRITTEN)}")
             return m.AllOf(())
         subject = m.Ref(subjects[0], data[subjects[0]])
         op = ops[0]

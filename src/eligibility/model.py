@@ -8,21 +8,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Span
 
-# Operators of the condition language, and the one each is the logical complement of.
-COMPLEMENT = {
-    "is": "is_not", "is_not": "is",
-    "at_least": "less_than", "less_than": "at_least",
-    "at_most": "more_than", "more_than": "at_most",
-    "before": "on_or_after", "on_or_after": "before",
-    "after": "on_or_before", "on_or_before": "after",
-    "one_of": "none_of", "none_of": "one_of",
-    "is_recorded": "not_recorded", "not_recorded": "is_recorded",
-    "includes_any": "includes_none", "includes_none": "includes_any",
-}
-SINGLE_OPERATORS = ("is", "is_not", "at_least", "at_most", "more_than", "less_than",
-                    "before", "after", "on_or_before", "on_or_after")
-LIST_OPERATORS = ("one_of", "none_of", "includes_any", "includes_none")
-OPERATORS = SINGLE_OPERATORS + LIST_OPERATORS + ("is_recorded",)
+# The operators of the condition language are in operators.py.
 REFERENCE_KINDS = ("fact", "derived", "setting", "decision")
 WAIVER_PREFIX = "waiver-of-"      # the compiled waiver of gate 'x' is evaluated as criterion 'waiver-of-x'
 

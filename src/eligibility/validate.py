@@ -17,6 +17,7 @@ import jsonschema
 from jsonschema import Draft202012Validator, FormatChecker
 from referencing import Registry, Resource
 
+from . import operators
 from .dates import is_date
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
@@ -40,6 +41,17 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
+def rule_set_schema() -> dict:
+    """The rule-set schema, with the operators of a comparison taken from the operator table."""
+    schema = load_schema("rule-set")
+    schema["$defs"]["condition"]["properties"].update(operators.schema_properties())
+    return schema
+
+
+def _schema(name: str) -> dict:
+    return rule_set_schema() if name == "rule-set" else load_schema(name)
+
+
 def _common(authorities: tuple) -> dict:
     """The shared definitions, with the authorities found in the rules folder (when known) as the only names allowed."""
     common = load_schema("common")
@@ -53,7 +65,7 @@ def _common(authorities: tuple) -> dict:
 @lru_cache(maxsize=None)
 def _registry(authorities: tuple = ()) -> Registry:
     names = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file", "case-tests")
-    pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
+    pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(_schema(n))) for n in names]
     pairs.append((_BASE + "common.schema.json", Resource.from_contents(_common(authorities))))
     return Registry().with_resources(pairs)
 
@@ -91,7 +103,7 @@ def _inline(schema, registry_schemas: dict):
 
 @lru_cache(maxsize=None)
 def _validator(name: str, authorities: tuple = ()) -> Draft202012Validator:
-    return _Validator(load_schema(name), registry=_registry(authorities), format_checker=_format_checker())
+    return _Validator(_schema(name), registry=_registry(authorities), format_checker=_format_checker())
 
 
 @lru_cache(maxsize=None)
