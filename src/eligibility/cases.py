@@ -178,7 +178,8 @@ def _record_checker(children):
 
 
 def read_case(path) -> tuple[object, source.SourceMap]:
-    """Parse a case file; raises source.YamlProblem with a C401 diagnostic."""
+    """Parse a case file ('-' is standard input); raises source.YamlProblem with a C401 diagnostic
+    (or C406 when the file is too large or nested too deeply)."""
     return source.read(path, code_prefix="C")
 
 

@@ -1,4 +1,4 @@
-"""Equal treatment: do the three authorities decide equivalent cases alike?
+"""Equal treatment: do the authorities decide equivalent cases alike?
 
 Two authorities must give an equivalent case — the same facts, with the facts that name
 an authority's area swapped between them — the same outcome and the same result on every
