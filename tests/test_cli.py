@@ -44,7 +44,7 @@ def test_json_output_is_stable_and_complete():
     assert first.exit_code == 0 and first.stdout == second.stdout
     results = json.loads(first.stdout)
     assert [r["decision"]["outcome"] for r in results] == ["eligible", "not_eligible"]
-    assert results[0]["decision"]["rule_set"]["sha256"] and results[0]["decision"]["rule_set"]["version"] == "2015.2"
+    assert results[0]["decision"]["rule_set"]["sha256"] and results[0]["decision"]["rule_set"]["version"] == "2015.3"
     assert first.stdout == json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -80,7 +80,7 @@ def test_a_date_before_any_rules_gives_no_rules_in_force():
     result = run("check", ELIGIBLE, "--on", "2014-06-01")
     assert result.exit_code == 1
     assert "error[C405]: no rules for 'adult-eligibility' are in force for rutland on 2014-06-01" in result.stderr
-    assert "rules in force: from 2015-04-01 (version 2015.2)" in result.stderr
+    assert "rules in force: from 2015-04-01 (version 2015.3)" in result.stderr
     assert result.stdout == ""
 
 

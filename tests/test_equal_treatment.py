@@ -174,7 +174,8 @@ def test_consistency_catches_an_authority_restating_a_shared_criterion_more_stri
     text = shared.read_text()
     shared.write_text(text.replace("applies_to: [leicester, leicestershire, rutland]", "applies_to: [leicester, leicestershire]"))
     stricter = text.replace("applies_to: [leicester, leicestershire, rutland]", "applies_to: [rutland]").replace(
-        "{fact: rehab_referral.negative_drug_screens, at_least: 2}", "{fact: rehab_referral.negative_drug_screens, at_least: 3}")
+        "{fact: rehab_referral.negative_drug_screens, at_least: {setting: rehab_negative_screens_required}}",
+            "{fact: rehab_referral.negative_drug_screens, at_least: 3}")
     (rules / "rutland" / "rehab-placement-approval-2015.yaml").write_text(stricter)
     settings = rules / "rutland" / "settings.yaml"
     settings.write_text(settings.read_text() + """  - id: rutland-own-approval-rules

@@ -112,8 +112,9 @@ def test_eighteenth_birthday_is_adult(engine):
 def test_insufficient_information_lists_exactly_the_missing_facts(engine):
     d = _decide(engine, EXAMPLES / "leicestershire-insufficient-information.yaml")
     assert d.outcome == "insufficient_information"
-    assert [m.fact for m in d.missing_facts] == [
-        "wellbeing_impact.basis", "wellbeing_impact.domains_affected", "wellbeing_impact.rationale"]
+    # SI 2015/313 reg 2(1)(c) and Care Act 2014 s13(2): the judgement and its reasons are
+    # needed; the "basis" label and the areas of wellbeing are recording aids, not conditions
+    assert [m.fact for m in d.missing_facts] == ["wellbeing_impact.rationale"]
     assert {m.needed_for for m in d.missing_facts} == {("significant-impact-on-wellbeing",)}
 
 
@@ -145,9 +146,9 @@ OTHER_EXPECTED = {
     "rutland-rehab-assessment-care-act-2023":
         ("assessment_owed", {"legal_basis": "Care Act 2014 s9 (needs assessment) and s13 (eligibility determination)"}),
     "rutland-rehab-placement-approval-lot1-provider":
-        ("approved", {"funded_by": "Turning Point, the integrated treatment provider (Lot 1), from the public health grant"}),
+        ("approved", {"funded_by": "The integrated treatment provider under the Lot 1 contract, from the public health grant"}),
     "leicester-rehab-placement-approval-urgent-after-seizure":
-        ("approved", {"approved_by": "Leicester City Council, on the assessment of the LLR team"}),
+        ("approved_urgent", {"approved_by": "Leicester City Council"}),     # s19(3): the council itself
     "leicestershire-rehab-placement-approval-further-work": ("further_work_needed", {}),
     "leicester-rehab-review-schedule-unplanned-exit":
         ("reviews_scheduled", {"first_review_due": "2023-05-03", "event_review_due": "2023-05-03",

@@ -98,10 +98,10 @@ NEW_WORDING = "unable to achieve at least two of the ten\n      specified outcom
 
 
 def _rules_with_a_2020_version(target) -> None:
-    """A copy of rules/ where adult-eligibility 2015.2 ends on 2019-12-31 and 2020.1 (same logic) follows."""
+    """A copy of rules/ where adult-eligibility 2015.3 ends on 2019-12-31 and 2020.1 (same logic) follows."""
     shutil.copytree(RULES, target)
     original = (target / ADULT_RULES).read_text(encoding="utf-8")
-    assert original.count('version: "2015.2"\n') == 1
+    assert original.count('version: "2015.3"\n') == 1
     assert original.count("effective_from: 2015-04-01\n") == 1
     assert "effective_to:" not in original
     assert original.count(OLD_WORDING) == 1
@@ -109,7 +109,7 @@ def _rules_with_a_2020_version(target) -> None:
     ended = original.replace("effective_from: 2015-04-01\n", "effective_from: 2015-04-01\neffective_to: 2019-12-31\n")
     (target / ADULT_RULES).write_text(ended, encoding="utf-8")
 
-    successor = (original.replace('version: "2015.2"\n', 'version: "2020.1"\n')
+    successor = (original.replace('version: "2015.3"\n', 'version: "2020.1"\n')
                  .replace("effective_from: 2015-04-01\n", "effective_from: 2020-01-01\n")
                  .replace(OLD_WORDING, NEW_WORDING))
     (target / "shared" / "adult-eligibility-2020.yaml").write_text(successor, encoding="utf-8")
@@ -121,11 +121,11 @@ def test_many_rule_set_versions_loaded_at_once(tmp_path):
     bundled_a = eligibility.load()
     bundled_b = eligibility.load()
     versioned = eligibility.load(rules)
-    assert sorted(rs.version for rs in versioned.corpus.rule_sets if rs.id == "adult-eligibility") == ["2015.2", "2020.1"]
+    assert sorted(rs.version for rs in versioned.corpus.rule_sets if rs.id == "adult-eligibility") == ["2015.3", "2020.1"]
 
     dates = {
-        dt.date(2018, 6, 1): "2015.2",
-        dt.date(2019, 12, 31): "2015.2",
+        dt.date(2018, 6, 1): "2015.3",
+        dt.date(2019, 12, 31): "2015.3",
         dt.date(2020, 1, 1): "2020.1",
         dt.date(2022, 6, 1): "2020.1",
     }
@@ -140,12 +140,12 @@ def test_many_rule_set_versions_loaded_at_once(tmp_path):
             b = bundled_b.decide(data, on=on)
             where = f"{name} on {on}"
 
-            assert a.rule_set.version == b.rule_set.version == "2015.2", where
+            assert a.rule_set.version == b.rule_set.version == "2015.3", where
             assert a.to_json() == b.to_json(), where
 
             assert v.rule_set.version == version, where
-            assert v.rule_set.effective_to == (dt.date(2019, 12, 31) if version == "2015.2" else None), where
-            assert v.rule_set.file == ("shared/adult-eligibility.yaml" if version == "2015.2"
+            assert v.rule_set.effective_to == (dt.date(2019, 12, 31) if version == "2015.3" else None), where
+            assert v.rule_set.file == ("shared/adult-eligibility.yaml" if version == "2015.3"
                                        else "shared/adult-eligibility-2020.yaml"), where
             assert v.rule_set.digest != a.rule_set.digest, where
             wording = " ".join(v.criterion(threshold).text.split())

@@ -92,7 +92,8 @@ class Builder:
         criteria = tuple(
             m.Criterion(c["id"], c["text"], c["citation"], self.condition(c["condition"], ("criteria", i, "condition")),
                         c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)),
-                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None)
+                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None,
+                        self._not_met_when_not_recorded(c, ("criteria", i)))
             for i, c in enumerate(data["criteria"]))
         outcomes = tuple(self.outcome(o, ("outcomes", i), last=i == len(data["outcomes"]) - 1)
                          for i, o in enumerate(data["outcomes"]))
@@ -217,11 +218,14 @@ class Builder:
     def settings_versions(self, data: dict) -> list[m.SettingsVersion]:
         """The versions in date order. A version lists only what changes: every value it does not
         give carries forward, with its source, from the version before it."""
-        built, in_force, origins = {}, {}, {}
+        built, in_force, origins, unconfirmed = {}, {}, {}, {}
         order = sorted(range(len(data["versions"])), key=lambda i: str(data["versions"][i]["effective_from"]))
         for i in order:
             v = data["versions"][i]
             in_force = {**in_force, **v["settings"]}
+            unconfirmed = {**{k: note for k, note in unconfirmed.items() if k not in v["settings"]},
+                           **{k: self._unconfirmed_note(("versions", i, "settings", k), s)
+                              for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}}
             origins = {**origins, **{name: (str(v["version"]), self.smap.span(("versions", i, "settings", name), key=True))
                                      for name in v["settings"]}}
             built[i] = m.SettingsVersion(
@@ -231,8 +235,28 @@ class Builder:
                 sources={k: s["source"] for k, s in in_force.items()},
                 digest=digest({**v, "settings": in_force}),      # the values in force, whichever version set them
                 file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
-                ends=v.get("ends"), origins=origins)
+                ends=v.get("ends"), origins=origins, unconfirmed=unconfirmed)
         return [built[i] for i in range(len(built))]             # in file order, as positions in the file expect
+
+    def _not_met_when_not_recorded(self, c: dict, path: tuple) -> str | None:
+        """The fact that records an act (a refusal, a request): it must be one the condition reads."""
+        fact = c.get("not_met_when_not_recorded")
+        if fact is None:
+            return None
+        read = {leaf.subject.name for leaf in m.leaves(self.condition(c["condition"], path + ("condition",)))
+                if isinstance(leaf, m.Compare) and leaf.subject.kind == "fact"}
+        if fact not in read:
+            self.problem(path + ("not_met_when_not_recorded",), f"'{fact}' is not a fact this criterion's condition "
+                         "reads", f"name one of: {', '.join(sorted(read)) or 'no facts are read'}")
+        return fact
+
+    def _unconfirmed_note(self, path: tuple, value: dict) -> str:
+        """What the council papers do not say about an unconfirmed setting: its note, which is required."""
+        if not value.get("note"):
+            self.problem(path + ("confidence",), "a setting marked 'confidence: unconfirmed' needs a note saying what "
+                         "the council papers do not say", "add e.g. note: the council papers do not say whether ...",
+                         code="E201")
+        return " ".join(str(value.get("note", "")).split())
 
     def variations(self, data: dict) -> list[m.Variation]:
         return [m.Variation(

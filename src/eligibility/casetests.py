@@ -109,6 +109,10 @@ def compare(decision, expect: dict) -> list[str]:
             out.append(f"output {name}: not produced (outputs: {', '.join(sorted(outputs)) or 'none'})")
         elif outputs[name] != value:
             out.append(f"output {name}: expected {value!r}, got {outputs[name]!r}")
+    if "unconfirmed" in expect:
+        got = sorted(name for _, name, _ in decision.unconfirmed)
+        if got != sorted(expect["unconfirmed"]):
+            out.append(f"marked unconfirmed: expected {sorted(expect['unconfirmed'])}, got {got}")
     if "rule_set_version" in expect and decision.rule_set.version != expect["rule_set_version"]:
         out.append(f"rule set version: expected {expect['rule_set_version']}, got {decision.rule_set.version}")
     return out

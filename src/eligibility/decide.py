@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import itertools
 
-from . import durable_engine, explain, logic
+from . import durable_engine, explain, logic, unconfirmed
 from . import model as m
 from .compile import CompiledRuleSet
 from .decision import CriterionResult, Decision, LazyText, MissingFact, RuleSetUsed, SettingsUsed
@@ -47,6 +47,7 @@ class Prepared:
         self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
+        self.settings_behind = unconfirmed.SettingsBehind(self.rule_set)
         durable_engine.register(compiled)
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
@@ -83,7 +84,8 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
     statuses = _statuses(prepared, fired)
     evaluated = {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
                  for c in prepared.compiled.criteria}
-    results = tuple(_with_waiver(evaluated[c.criterion.id], evaluated.get(m.WAIVER_PREFIX + c.criterion.id))
+    results = tuple(_unrecorded_act(c.criterion, _with_waiver(evaluated[c.criterion.id],
+                                                              evaluated.get(m.WAIVER_PREFIX + c.criterion.id)), lookup)
                     for c in prepared.compiled.criteria if c.waiver_of is None)
     outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
     missing = (_missing([r for r in results if r.id in prepared.decisive], prepared.vocabulary)
@@ -96,6 +98,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
         outputs=tuple((o.name, o.text, o.fixed if o.ref is None else record_value(lookup.value(o.ref))) for o in outputs),
         variations=variations,
+        unconfirmed=prepared.settings_behind.notes([r.id for r in results], outputs, settings),
         engine=durable_engine.ENGINE_NAME)
 
 
@@ -169,6 +172,24 @@ def _with_waiver(gate: CriterionResult, waiver: CriterionResult | None) -> Crite
     return dataclasses.replace(gate, explanation=LazyText(lambda: f"{gate.reason}; no waiver is recorded"))
 
 
+def act_not_recorded(criterion: m.Criterion, lookup: Lookup) -> bool:
+    """True when the criterion names a fact recording an act (not_met_when_not_recorded) and it is not recorded."""
+    fact = criterion.not_met_when_not_recorded
+    return fact is not None and lookup.value(m.Ref("fact", fact)) is None
+
+
+def _unrecorded_act(criterion: m.Criterion, result: CriterionResult, lookup: Lookup) -> CriterionResult:
+    """A criterion about a recorded act (a refusal with reasons, a request) is not met when none is recorded.
+
+    Like a waiver, such an act is not a fact about the person that may simply be missing:
+    when none is recorded there was none, so nothing is asked for.
+    """
+    if result.status != "unknown" or not act_not_recorded(criterion, lookup):
+        return result
+    return dataclasses.replace(result, status="not_met", needed=(),
+                               explanation=LazyText(lambda: f"{result.reason}; none is recorded, so there was none"))
+
+
 def _outcome(rs: m.RuleSet, statuses: dict):
     """The outcome the criteria decide, or insufficient_information when a missing fact could change it.
 
@@ -238,4 +259,5 @@ def _settings_used(settings: m.SettingsVersion | None, names) -> SettingsUsed | 
         return None
     values = tuple((n, settings.values[n], settings.sources[n]) for n in names if n in settings.values)
     return SettingsUsed(settings.authority, settings.council, settings.version, settings.effective_from,
-                        settings.effective_to, settings.digest, values)
+                        settings.effective_to, settings.digest, values,
+                        tuple((n, settings.unconfirmed[n]) for n in names if n in settings.unconfirmed))

@@ -34,13 +34,17 @@ class SettingsUsed:
     effective_to: dt.date | None
     digest: str
     values: tuple                   # ((name, value, source), ...) for the settings this decision read
+    unconfirmed: tuple = ()         # ((name, what the council papers do not say), ...) among those settings
 
     def to_dict(self) -> dict:
+        notes = dict(self.unconfirmed)
         return {"authority": self.authority, "council": self.council, "version": self.version,
                 "effective_from": self.effective_from.isoformat(),
                 "effective_to": self.effective_to.isoformat() if self.effective_to else None,
                 "sha256": self.digest,
-                "values": {name: {"value": value, "source": source} for name, value, source in self.values}}
+                "values": {name: {"value": value, "source": source,
+                                  **({"confidence": "unconfirmed", "note": notes[name]} if name in notes else {})}
+                           for name, value, source in self.values}}
 
 
 class LazyText:
@@ -112,9 +116,14 @@ class Decision:
     outputs: tuple                  # ((name, text, value), ...)
     engine: str
     variations: tuple = ()          # declared variations of this authority in force for this decision
+    unconfirmed: tuple = ()         # ((criterion|output, name, "unconfirmed: ..."), ...) resting on unconfirmed settings
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
+
+    def unconfirmed_note(self, kind: str, name: str) -> str | None:
+        """'unconfirmed: the council papers do not say ...' for a criterion or output resting on such a setting."""
+        return next((text for k, n, text in self.unconfirmed if k == kind and n == name), None)
 
     def to_dict(self) -> dict:
         return {
@@ -126,14 +135,19 @@ class Decision:
             "case_ref": self.case_ref,
             "rule_set": self.rule_set.to_dict(),
             "settings": self.settings.to_dict() if self.settings else None,
-            "criteria": [c.to_dict() for c in self.criteria],
+            "criteria": [self._with_note(c.to_dict(), "criterion", c.id) for c in self.criteria],
             "derived": [d.to_dict() for d in self.derived],
             "missing_facts": [m.to_dict() for m in self.missing_facts],
             "disregarded": [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded],
-            "outputs": {name: {"text": text, "value": value} for name, text, value in self.outputs},
+            "outputs": {name: self._with_note({"text": text, "value": value}, "output", name)
+                        for name, text, value in self.outputs},
             "engine": self.engine,
             "variations": [v.to_dict() for v in self.variations],
         }
+
+    def _with_note(self, item: dict, kind: str, name: str) -> dict:
+        note = self.unconfirmed_note(kind, name)
+        return dict(item, unconfirmed=note) if note else item
 
     def to_json(self) -> str:
         """Stable JSON: the same case and rules always give the same bytes."""

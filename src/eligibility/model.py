@@ -137,6 +137,7 @@ class SettingsVersion(Dated):
     area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
     ends: str | None = None         # why no version follows this one (an end declared on purpose)
     origins: dict = field(default_factory=dict, compare=False)   # name -> (version, Span) where the value was set
+    unconfirmed: dict = field(default_factory=dict)   # setting name -> what the council papers do not say
 
 
 
@@ -163,6 +164,7 @@ class Criterion:
     confidence: str | None = None
     span: Span | None = None
     waived_when: object | None = None   # a rebuttable gate: when it is waived (reported as 'waived')
+    not_met_when_not_recorded: str | None = None   # a fact recording an act: not recorded means none (not met)
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,26 @@ from __future__ import annotations
 
 from . import logic
 from .cases import data_source_map
-from .decide import engine_input
+from .decide import act_not_recorded, engine_input
 
 
 def criterion_statuses(engine, case: dict, decision=None, authority=None, on=None) -> dict:
-    """criterion id -> 'met' | 'not_met' | 'unknown', computed without the rules engine."""
+    """criterion id -> 'met' | 'not_met' | 'unknown', computed without the rules engine.
+
+    A criterion about a recorded act (not_met_when_not_recorded) that is unknown because
+    the act is not recorded is not met, as in a decision.
+    """
     decision, authority, on = engine._resolve(case, decision, authority, on, data_source_map())
     rule_set = engine.rule_set_for(decision, authority, on)
     prepared = engine._prepared[id(rule_set)]
-    _, _, facts = engine_input(prepared, case.get("facts") or {}, authority, on, engine.settings_for(authority, on))
+    lookup, _, facts = engine_input(prepared, case.get("facts") or {}, authority, on,
+                                    engine.settings_for(authority, on))
     words = {True: "met", False: "not_met", None: "unknown"}
-    return {c.criterion.id: words[logic.evaluate(c.condition, fact)] for c, fact in zip(prepared.compiled.criteria, facts)}
+    out = {}
+    for c, fact in zip(prepared.compiled.criteria, facts):
+        status = logic.evaluate(c.condition, fact)
+        if status is None and act_not_recorded(c.criterion, lookup):
+            status = False
+        out[c.criterion.id] = words[status]
+    return out
 

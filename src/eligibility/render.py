@@ -40,12 +40,18 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for clause in c.reason.split("; "):
             lines.append(_wrap(clause, "      "))
         lines.append(_wrap(f"Source: {c.citation}", "      "))
+        note = d.unconfirmed_note("criterion", c.id)
+        if note:
+            lines.append(_wrap(note, "      "))
     shown_outputs = [(name, text, value) for name, text, value in d.outputs]
     if shown_outputs:
         lines.append("")
         lines.append("Results:")
         for name, text, value in shown_outputs:
             lines.append(_wrap(f"- {text}: {_output_value(value)}", "  ", "    "))
+            note = d.unconfirmed_note("output", name)
+            if note:
+                lines.append(_wrap(note, "    "))
     if d.derived:
         lines.append("")
         lines.append("Worked out from the facts:")
