@@ -42,6 +42,7 @@ def test_engine_agrees_with_reference_on_every_operator(operators, data):
     assert engine_statuses == reference.criterion_statuses(operators, case)
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_engine_agrees_with_reference_on_adult_eligibility(engine, data):
     on = data.draw(dates_around(dt.date(2015, 4, 1), dt.date(2024, 2, 29)).filter(lambda d: d >= dt.date(2015, 4, 1)))

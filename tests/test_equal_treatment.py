@@ -56,6 +56,7 @@ def test_every_decision_kind_is_checked_on_both_sides_of_every_change(engine, pl
         assert {day, day - consistency.dt.timedelta(days=1)} & dates >= {day}
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_equivalent_cases_get_the_same_outcome_and_criteria_unless_a_variation_is_declared(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -65,6 +66,7 @@ def test_equivalent_cases_get_the_same_outcome_and_criteria_unless_a_variation_i
     assert problems == ()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_same_inputs_give_byte_identical_json(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -73,6 +75,7 @@ def test_same_inputs_give_byte_identical_json(engine, plan, data):
     assert first == _decide(engine, decision, authority, on, copy.deepcopy(facts)).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_engine_and_reference_evaluator_agree(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -103,6 +106,7 @@ def _without(facts, paths):
     return out
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_filling_in_a_missing_fact_never_changes_a_decided_outcome(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -133,6 +137,7 @@ def test_adding_an_unmet_outcome_never_makes_an_eligible_person_ineligible(engin
         assert after.outcome == "eligible"
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_facts_the_law_excludes_never_change_a_decision(engine, data):
     decision = data.draw(st.sampled_from([d for d in engine.decisions
@@ -224,6 +229,7 @@ def test_a_national_decision_restated_by_an_authority_is_a_validation_error(tmp_
     assert "E311" in codes
 
 
+@pytest.mark.slow
 def test_variations_register_lists_each_declared_variation_with_its_justification():
     result = CliRunner().invoke(cli, ["variations", "--on", "2023-06-01", "--format", "json"])
     assert result.exit_code == 0

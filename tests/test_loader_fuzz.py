@@ -107,12 +107,14 @@ def _check_rule_file(root, text_or_bytes):
         _clean(exc.diagnostics)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(raw=st.binary(max_size=300))
 def test_random_bytes_as_a_rule_file(rules_dir, raw):
     _check_rule_file(rules_dir, raw)
 
 
+@pytest.mark.slow
 @FUZZ
 @given(kind=st.sampled_from(RULE_FILE_KINDS), data=st.dictionaries(KEYS, STRUCTURES, max_size=6), flow=st.booleans())
 def test_random_yaml_structures_as_a_rule_file(rules_dir, kind, data, flow):
