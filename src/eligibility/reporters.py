@@ -56,7 +56,9 @@ class TextReporter:
                      f"({r.file})\n")
 
     def progress(self, done: int, total: int, label: str):
-        self.out(f"[{done}/{total}] {label}\n", err=True)
+        step = max(1, total // 10)                  # about ten lines, however long the search
+        if done == 1 or done == total or done % step == 0:
+            self.out(f"[{done}/{total}] {label}\n", err=True)
 
     def consistency(self, report):
         for difference in report.differences:
