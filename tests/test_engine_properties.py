@@ -53,6 +53,7 @@ def test_engine_agrees_with_reference_on_adult_eligibility(engine, data):
     assert {c.id: c.status for c in decision.criteria} == reference.criterion_statuses(engine, case)
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_order_of_facts_given_to_the_engine_never_changes_the_decision(operators, data):
     case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
@@ -62,6 +63,7 @@ def test_order_of_facts_given_to_the_engine_never_changes_the_decision(operators
     assert operators.decide(case, _fact_order=order).to_json() == operators.decide(case).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_order_of_keys_in_the_case_never_changes_the_decision(operators, data):
     case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
@@ -71,6 +73,7 @@ def test_order_of_keys_in_the_case_never_changes_the_decision(operators, data):
     assert operators.decide(shuffled).to_json() == operators.decide(case).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_order_of_list_items_never_changes_the_outcome_or_any_criterion(operators, data):
     case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
@@ -91,6 +94,7 @@ def test_order_of_list_items_never_changes_the_outcome_or_any_criterion(operator
     assert len(order_free) < len(rule_set.criteria)
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_same_case_gives_byte_identical_json(engine, data):
     case = data.draw(_case_strategy(engine, st.dates(dt.date(1940, 1, 1), dt.date(2026, 1, 1)),
@@ -99,6 +103,7 @@ def test_same_case_gives_byte_identical_json(engine, data):
     assert engine.decide(case).to_json() == engine.decide(json.loads(json.dumps(case))).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_care_a_carer_provides_never_changes_adult_eligibility(engine, data):
     case = data.draw(_case_strategy(engine, st.dates(dt.date(1940, 1, 1), dt.date(2026, 1, 1)),

@@ -161,6 +161,7 @@ def _consistency(*args):
     return result
 
 
+@pytest.mark.slow
 def test_consistency_finds_no_undeclared_difference_in_the_shipped_rules():
     result = _consistency("--examples", "15")
     assert result.exit_code == 0, result.output
@@ -173,6 +174,7 @@ def _copy_rules(tmp_path):
     return target
 
 
+@pytest.mark.slow
 def test_consistency_catches_an_authority_restating_a_shared_criterion_more_strictly(tmp_path):
     rules = _copy_rules(tmp_path)
     shared = rules / "shared" / "rehab-placement-approval-2015.yaml"
@@ -200,6 +202,7 @@ def test_consistency_catches_an_authority_restating_a_shared_criterion_more_stri
     assert '"negative_drug_screens": 2' in result.output            # shrunk to the boundary
 
 
+@pytest.mark.slow
 def test_consistency_catches_a_setting_that_changes_an_outcome_without_a_declared_variation(tmp_path):
     rules = _copy_rules(tmp_path)
     settings = rules / "rutland" / "settings.yaml"
