@@ -140,6 +140,9 @@ OTHER_EXPECTED = {
         ("deemed_ordinary_residence", {"responsible_authority": "Leicester City"}),
     "leicestershire-responsible-authority-rehab-without-personal-care":
         ("temporary_absence", {"responsible_authority": "Leicestershire"}),
+    # s117 accommodation (Care Act 2014 s39(4)); the 2024 detention is after the decision date
+    "rutland-responsible-authority-s117-as-at-an-earlier-date":
+        ("s117_after_care", {"responsible_authority": "Leicestershire", "s117_after_care_authority": "Leicestershire"}),
     "leicestershire-rehab-assessment-2010-city-team":
         ("assessment_owed", {"legal_basis": "NHS and Community Care Act 1990 s47(1)",
                              "assessed_by": "Community Care Assessment and Placement Team, hosted by Leicester City Council"}),

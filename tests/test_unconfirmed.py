@@ -121,3 +121,14 @@ def test_rule_files_cite_documents_not_file_names_or_research_notes(path):
 def test_rule_sets_in_force_before_2015_cite_no_source_from_2023_or_2025(name):
     text = (RULES / "shared" / name).read_text(encoding="utf-8")
     assert not re.search(r"\b(2023|2025)\b", text)
+
+
+def test_dates_worked_out_from_an_unconfirmed_figure_are_marked_too(engine):
+    case = {"facts": {"rehab_referral": {"referred_on": "2023-03-01"},
+                      "rehab_placement": {"started_on": "2023-03-22", "funded_until": "2023-06-13"}},
+            "decision": "rehab-review-schedule", "authority": "leicestershire", "assessment_date": "2023-04-03"}
+    record = engine.decide(case).to_dict()
+    derived = {d["name"]: d for d in record["derived"]}
+    assert derived["first_review_due"]["unconfirmed"].startswith(PAPERS_DO_NOT_SAY)
+    assert "unconfirmed" not in derived["waiting_days"]          # referral to admission: facts only
+    assert record["outputs"]["first_review_due"]["unconfirmed"] == derived["first_review_due"]["unconfirmed"]

@@ -128,7 +128,10 @@ class Builder:
                              "e.g. value: {setting: council_name}, or fixed: Care Act 2014 s9")
                 continue
             ref = self.ref(o["value"], path + (name, "value")) if "value" in o else None
-            out.append(m.Output(name, o["text"], ref, o.get("fixed")))
+            if "only_when_met" in o and ref is None:
+                self.problem(path + (name, "only_when_met"), f"'only_when_met' goes with a 'value', not a fixed text "
+                             f"(output '{name}')")
+            out.append(m.Output(name, o["text"], ref, o.get("fixed"), o.get("only_when_met")))
         return tuple(out)
 
     def derivation(self, name, spec: dict, path) -> m.Derivation:
@@ -150,6 +153,8 @@ class Builder:
                       "where": self.condition(spec["where"], path + ("where",)) if "where" in spec else None,
                       "joined": (self.condition(spec["joined_when"], path + ("joined_when",))
                                  if "joined_when" in spec else None),
+                      "take": (self.condition(spec["taken_from_first_where"], path + ("taken_from_first_where",))
+                               if "taken_from_first_where" in spec else None),
                       "value": spec.get("value")}
             if "value" not in spec:
                 self.problem(path, f"derived value '{name}' takes '{how}' item's field: add 'value: <field of the item>'")
@@ -171,6 +176,8 @@ class Builder:
             self.problem(path, f"'where' only goes with count, first, last or start_of_last_run (derived value '{name}')")
         if how != "start_of_last_run" and "joined_when" in spec:
             self.problem(path, f"'joined_when' only goes with start_of_last_run (derived value '{name}')")
+        if how != "start_of_last_run" and "taken_from_first_where" in spec:
+            self.problem(path, f"'taken_from_first_where' only goes with start_of_last_run (derived value '{name}')")
         if how == "start_of_last_run" and "joined_when" not in spec:
             self.problem(path, f"derived value '{name}' needs 'joined_when': when an item follows on from the one before")
         if how != "count" and "includes_any" in spec:
@@ -201,7 +208,14 @@ class Builder:
             out.append(m.FieldDef(full, spec["type"], spec["text"], tuple(values), spec.get("minimum"),
                                   spec.get("maximum"), tuple(children), self.smap.span(here, key=True),
                                   bool(spec.get("refers_to_area")), spec.get("min_items", 0),
-                                  bool(spec.get("not_after_decision_date"))))
+                                  bool(spec.get("not_after_decision_date")), spec.get("dated_by")))
+            if "dated_by" in spec:
+                dates = {c.path.rsplit(".", 1)[-1] for c in children if c.type == "date"}
+                if spec["type"] != "list":
+                    self.problem(here + ("dated_by",), f"only list fields have 'dated_by' ('{full}' is {spec['type']})")
+                elif spec["dated_by"] not in dates:
+                    self.problem(here + ("dated_by",), f"'dated_by' must name a date field of each item of '{full}'",
+                                 f"date fields: {', '.join(sorted(dates))}" if dates else "add a date field to the items")
             if "not_after_decision_date" in spec and spec["type"] != "date":
                 self.problem(here + ("not_after_decision_date",), f"only date fields have 'not_after_decision_date' "
                              f"('{full}' is {spec['type']})")

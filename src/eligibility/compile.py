@@ -55,6 +55,7 @@ class CompiledRuleSet:
     criteria: tuple
     derivations: dict               # name -> lowered 'where' condition (or None)
     joins: dict = None              # name -> lowered 'joined_when' condition of a start_of_last_run (or None)
+    takes: dict = None              # name -> lowered 'taken_from_first_where' of a start_of_last_run (or None)
 
 
 def day_number(text_or_date) -> int:
@@ -182,15 +183,17 @@ def compile_rule_set(rule_set: m.RuleSet, scope: Scope) -> CompiledRuleSet:
             criteria.append(compiled)
             definition.update(rules)
     definition["__sink"] = {"all": [{"never": {"t": "$never"}}, {"any": {"$ex": {"t": 1}}}], "run": "__sink/none"}
-    derivations, joins = {}, {}
+    derivations, joins, takes = {}, {}, {}
     for d in rule_set.derived:
-        derivations[d.name] = joins[d.name] = None
+        derivations[d.name] = joins[d.name] = takes[d.name] = None
         if d.how in ("count", "first", "last", "start_of_last_run"):
             item_fields = item_scope_fields(scope.type_of(m.Ref("fact", d.spec["items"])).field)
             if d.spec["where"] is not None:
                 derivations[d.name] = logic.negation_normal_form(lower(d.spec["where"], scope, item_fields))
             if d.spec.get("joined") is not None:
                 joins[d.name] = logic.negation_normal_form(lower(d.spec["joined"], scope, item_fields))
+            if d.spec.get("take") is not None:
+                takes[d.name] = logic.negation_normal_form(lower(d.spec["take"], scope, item_fields))
     fingerprint = hashlib.sha256(json.dumps(definition, sort_keys=True).encode()).hexdigest()[:16]
     name = f"{rule_set.id}@{rule_set.version}#{rule_set.digest[:12]}-{fingerprint}"
-    return CompiledRuleSet(rule_set, name, definition, tuple(criteria), derivations, joins)
+    return CompiledRuleSet(rule_set, name, definition, tuple(criteria), derivations, joins, takes)

@@ -15,6 +15,7 @@ import datetime as dt
 import itertools
 
 from . import durable_engine, explain, logic, unconfirmed
+from .as_at import as_at, dated_lists
 from . import model as m
 from .compile import CompiledRuleSet
 from .decision import CriterionResult, Decision, LazyText, MissingFact, RuleSetUsed, SettingsUsed
@@ -48,6 +49,7 @@ class Prepared:
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
         self.settings_behind = unconfirmed.SettingsBehind(self.rule_set)
+        self.dated_lists = dated_lists(vocabulary)
         durable_engine.register(compiled)
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
@@ -96,16 +98,32 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
         criteria=results, derived=tuple(derived.values()), missing_facts=missing,
         disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
-        outputs=tuple((o.name, o.text, o.fixed if o.ref is None else record_value(lookup.value(o.ref))) for o in outputs),
-        variations=variations,
+        outputs=tuple((o.name, o.text, _output_value(o, lookup, results)) for o in outputs),
+        variations=variations, left_out=lookup.left_out,
         unconfirmed=prepared.settings_behind.notes([r.id for r in results], outputs, settings),
         engine=durable_engine.ENGINE_NAME)
 
 
+def _output_value(output: m.Output, lookup: Lookup, results: tuple):
+    """An output's value for the record: its fixed text, or the value it refers to (None when it
+    depends on a criterion that is not met, or not known to be met)."""
+    if output.ref is None:
+        return output.fixed
+    if output.only_when_met is not None and next(r for r in results if r.id == output.only_when_met).status != "met":
+        return None
+    return record_value(lookup.value(output.ref))
+
+
 def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
-    """Derived values and the engine facts for one case (the same input for the engine and the reference)."""
+    """Derived values and the engine facts for one case (the same input for the engine and the reference).
+
+    The case is taken as at the decision date: list items dated after it are left out first.
+    """
+    facts, left_out = as_at(facts, prepared.dated_lists, on)
     lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, settings.values if settings else {}, on, authority)
-    derived = derive_all(prepared.rule_set, prepared.compiled.derivations, lookup, prepared.compiled.joins)
+    lookup.left_out = left_out
+    derived = derive_all(prepared.rule_set, prepared.compiled.derivations, lookup, prepared.compiled.joins,
+                         prepared.compiled.takes)
     return lookup, derived, prepared.engine_facts(lookup)
 
 

@@ -116,13 +116,14 @@ class Decision:
     outputs: tuple                  # ((name, text, value), ...)
     engine: str
     variations: tuple = ()          # declared variations of this authority in force for this decision
-    unconfirmed: tuple = ()         # ((criterion|output, name, "unconfirmed: ..."), ...) resting on unconfirmed settings
+    unconfirmed: tuple = ()         # ((criterion|output|derived, name, "unconfirmed: ..."), ...) resting on unconfirmed settings
+    left_out: tuple = ()            # LeftOut items: dated after the decision date, so not used
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
 
     def unconfirmed_note(self, kind: str, name: str) -> str | None:
-        """'unconfirmed: the council papers do not say ...' for a criterion or output resting on such a setting."""
+        """'unconfirmed: the council papers do not say ...' for a criterion, output or derived value resting on one."""
         return next((text for k, n, text in self.unconfirmed if k == kind and n == name), None)
 
     def to_dict(self) -> dict:
@@ -136,13 +137,14 @@ class Decision:
             "rule_set": self.rule_set.to_dict(),
             "settings": self.settings.to_dict() if self.settings else None,
             "criteria": [self._with_note(c.to_dict(), "criterion", c.id) for c in self.criteria],
-            "derived": [d.to_dict() for d in self.derived],
+            "derived": [self._with_note(d.to_dict(), "derived", d.name) for d in self.derived],
             "missing_facts": [m.to_dict() for m in self.missing_facts],
             "disregarded": [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded],
             "outputs": {name: self._with_note({"text": text, "value": value}, "output", name)
                         for name, text, value in self.outputs},
             "engine": self.engine,
             "variations": [v.to_dict() for v in self.variations],
+            "left_out": [item.to_dict() for item in self.left_out],
         }
 
     def _with_note(self, item: dict, kind: str, name: str) -> dict:

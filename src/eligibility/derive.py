@@ -41,12 +41,14 @@ class Derived:
                 "missing": list(self.missing), "citation": self.citation}
 
 
-def derive_all(rule_set: m.RuleSet, where_conditions: dict, lookup: Lookup, joins: dict | None = None) -> dict:
+def derive_all(rule_set: m.RuleSet, where_conditions: dict, lookup: Lookup, joins: dict | None = None,
+               takes: dict | None = None) -> dict:
     """Every derived value of the rule set, in order (later ones may read earlier ones)."""
     out = {}
     for d in rule_set.derived:
         if d.how == "start_of_last_run":
-            value = _run_start(d, where_conditions.get(d.name), (joins or {}).get(d.name), lookup)
+            value = _run_start(d, where_conditions.get(d.name), (joins or {}).get(d.name), lookup,
+                               (takes or {}).get(d.name))
         else:
             value = _DERIVE[d.how](d, where_conditions.get(d.name), lookup)
         out[d.name] = value
@@ -159,12 +161,13 @@ def _pick(d: m.Derivation, where, lookup: Lookup) -> Derived:
     return Derived(d.name, d.text, how + ": no such item", None, "pick", (), (), d.citation, kind)
 
 
-def _run_start(d: m.Derivation, where, joined, lookup: Lookup) -> Derived:
+def _run_start(d: m.Derivation, where, joined, lookup: Lookup, take=None) -> Derived:
     """A field of the first item of the unbroken run of items meeting 'where' that ends with the last item.
 
     Going back from the last item, the run continues while an item follows on from the one
     before it ('joined') and that one also meets 'where'. Unknown when any of those tests
-    is; known to be absent when the last item does not meet 'where'.
+    is; known to be absent when the last item does not meet 'where'. With 'take', the
+    field comes from the first item of the run meeting 'take' (absent when none does).
     """
     path, field_name = d.spec["items"], d.spec["value"]
     field = lookup.vocabulary.fields[path]
@@ -199,6 +202,18 @@ def _run_start(d: m.Derivation, where, joined, lookup: Lookup) -> Derived:
         if follows is False:
             break
         start -= 1
+    if take is not None:
+        for index in range(start, len(given)):
+            chosen, missing = test(take, index)
+            if chosen is None:
+                return Derived(d.name, d.text, how, None, "pick", (), missing, d.citation, kind)
+            if chosen:
+                start = index
+                how = f"{how}, from its first item meeting the condition"
+                break
+        else:
+            return Derived(d.name, d.text, how + ": no item of the run meets the condition", None, "pick", (), (),
+                           d.citation, kind)
     value = nested_get(given[start], field_name)
     if value is not None and kind == "date":
         value = dt.date.fromisoformat(value)

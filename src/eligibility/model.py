@@ -87,6 +87,7 @@ class FieldDef:
     refers_to_area: bool = False
     min_items: int = 0
     not_after_decision_date: bool = False
+    dated_by: str | None = None     # for a list: the item's date field (items after the decision date are left out)
 
     @property
     def label(self) -> str:
@@ -188,6 +189,7 @@ class Output:
     text: str
     ref: Ref | None = None
     fixed: str | None = None
+    only_when_met: str | None = None  # a criterion id: the value is given only when it is met
 
 
 @dataclass(frozen=True)

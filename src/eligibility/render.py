@@ -58,6 +58,14 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for derived in d.derived:
             item = derived.to_dict()
             lines.append(_wrap(f"- {derived.text}: {_output_value(item['value'])} ({derived.how})", "  ", "    "))
+            note = d.unconfirmed_note("derived", derived.name)
+            if note:
+                lines.append(_wrap(note, "    "))
+    if d.left_out:
+        lines.append("")
+        lines.append(f"Left out (dated after the decision date, {d.decided_on.isoformat()}, so not used):")
+        for item in d.left_out:
+            lines.append(_wrap(f"- {item.sentence()}", "  ", "    "))
     if d.missing_facts:
         lines.append("")
         lines.append("Missing information (record these facts to decide the case):")

@@ -107,15 +107,19 @@ def check_rule_set(rs: m.RuleSet, scope: Scope, sources=None) -> list[Diagnostic
                 found.append(report("E301", f"outcome '{o.outcome}' names criterion '{ref.id}', which is not defined",
                                 ref.span, did_you_mean(ref.id, seen) or "criteria are listed under 'criteria:'",
                                 json_path(("outcomes", i, "when"))))
-    for output in rs.outputs:
+    criterion_ids = {c.id for c in rs.criteria}
+    placed = [(("outputs", o.name), o, f"output '{o.name}'") for o in rs.outputs]
+    placed += [(("outcomes", i, "outputs", o.name), o, f"output '{o.name}' of outcome '{outcome.outcome}'")
+               for i, outcome in enumerate(rs.outcomes) for o in outcome.outputs]
+    for where, output, owner in placed:
         if output.ref is not None:
-            span, path = located(sources, rs, ("outputs", output.name, "value"))
-            found += _check_ref(output.ref, scope, f"output '{output.name}'", span, path)
-    for i, outcome in enumerate(rs.outcomes):
-        for output in outcome.outputs:
-            if output.ref is not None:
-                span, path = located(sources, rs, ("outcomes", i, "outputs", output.name, "value"))
-                found += _check_ref(output.ref, scope, f"output '{output.name}' of outcome '{outcome.outcome}'", span, path)
+            span, path = located(sources, rs, where + ("value",))
+            found += _check_ref(output.ref, scope, owner, span, path)
+        if output.only_when_met is not None and output.only_when_met not in criterion_ids:
+            span, path = located(sources, rs, where + ("only_when_met",))
+            found.append(report("E301", f"{owner} names criterion '{output.only_when_met}', which is not defined", span,
+                                did_you_mean(output.only_when_met, criterion_ids) or "criteria are listed under 'criteria:'",
+                                path))
     return found
 
 
@@ -294,7 +298,8 @@ def _check_pick(d: m.Derivation, scope: Scope, owner: str, path: str) -> list[Di
         return [report("E306", f"{owner}: '{d.spec['value']}' is {TYPE_WORDS[items[d.spec['value']].type]}; "
                    "take a single value", d.span, None, path + ".value")]
     found = []
-    for key, condition in (("where", d.spec["where"]), ("joined_when", d.spec.get("joined"))):
+    for key, condition in (("where", d.spec["where"]), ("joined_when", d.spec.get("joined")),
+                           ("taken_from_first_where", d.spec.get("take"))):
         if condition is not None:
             found += check_condition(condition, scope, owner, d.span, items, f"{path}.{key}")
     return found

@@ -36,11 +36,13 @@ class SettingsBehind:
         return frozenset(out)
 
     def notes(self, criteria_ids, outputs, settings: m.SettingsVersion | None) -> tuple:
-        """((kind, name, "unconfirmed: ..."), ...) for the criteria and outputs resting on an unconfirmed setting."""
+        """((kind, name, "unconfirmed: ..."), ...) for the criteria, outputs and derived values resting on an
+        unconfirmed setting."""
         if settings is None or not settings.unconfirmed:
             return ()
         found = [("criterion", cid, self._criteria.get(cid, frozenset())) for cid in criteria_ids]
         found += [("output", o.name, self._through([o.ref] if o.ref is not None else [])) for o in outputs]
+        found += [("derived", name, self._through([m.Ref("derived", name)])) for name in self._derived]
         out = []
         for kind, name, names in found:
             notes = [settings.unconfirmed[n] for n in sorted(names) if n in settings.unconfirmed]

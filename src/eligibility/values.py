@@ -76,6 +76,7 @@ class Lookup:
         self.on = on
         self.authority = authority
         self.derived = {}
+        self.left_out = ()              # list items dated after the decision date (see as_at.py)
         self._flat = {}
         self._values = {}
         _flatten_records(facts, "", self._flat)
