@@ -1,28 +1,32 @@
-"""Decisions per second and latency for the example cases, next to raw durable-rules.
+"""A complete decision next to raw durable-rules, measured paired and interleaved.
 
-    python bench/decide.py [--seconds 3] [--json]
+    python bench/decide.py [--quick] [--rounds N] [--json]
 
-Four measurements, each a loop over the example cases (examples/cases/*.yaml, read
-once) for --seconds, after a warm-up:
+For every example case (examples/cases/*.yaml, read once) and every round, two things
+are timed back to back, in alternating order:
 
-  complete   engine.decide(case) -> Decision (checks, derivations, engine, verification,
-             the written record; no rendering)
-  rendered   the same, plus the decision rendered as text and as JSON
-  raw        durable-rules alone on the same compiled rules and the same engine facts:
-             host.assert_facts(ruleset, facts + [sentinel]) and delete_state, with the
-             facts built in advance (the registered actions fire, as in a decision)
-  reference  the pure-Python three-valued evaluation (logic.evaluate) of every
-             criterion's condition over the same facts
+  complete   engine.decide(case) -> Decision: the case check, derived values, the
+             engine facts, the engine, the re-check of every result in Python, the
+             written record (reasons worded lazily, as always)
+  raw        durable-rules alone through its public API on the same ruleset and the
+             same engine facts: Host.assert_facts(name, facts + [sentinel last]) in a
+             fresh session, then delete_state (the registered actions fire)
 
-The target is: complete decision <= 2x raw durable-rules. The garbage collector runs
-as usual; on a shared VM the numbers vary by about +-30% from run to run.
+Each pair gives a ratio complete/raw. The figure reported is the median over cases of
+each case's median ratio over rounds, so that load from other processes on a shared
+machine affects both sides of a pair alike. The last line printed is
+
+    complete/raw: X
+
+The per-stage table times each stage of a decision alone over the same cases (median
+µs per decision), plus text and JSON rendering.
 """
 
 from __future__ import annotations
 
 import argparse
-import gc
 import json
+import os
 import platform
 import statistics
 import sys
@@ -31,188 +35,193 @@ import uuid
 from pathlib import Path
 
 import eligibility
-from eligibility import durable_engine as engine_adapter
 from eligibility import decide as decide_module
-from eligibility import logic
+from eligibility import durable_engine
 from eligibility.api import _dates_as_text
 from eligibility.cases import data_source_map, read_case
 from eligibility.compile import READY
-from eligibility.derive import derive_all
 from eligibility.render import decision_text
-from eligibility.values import Lookup
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "examples" / "cases"
 RULES = ROOT / "rules"
-TARGET_RATIO = 2.0
-NOISE = "numbers vary by about +-30% between runs on a noisy VM; compare runs on the same machine only"
+TARGET = 1.5
 
 
 def load_cases():
-    cases = []
-    for path in sorted(CASES.glob("*.yaml")):
-        data, _ = read_case(path)
-        cases.append((path.name, data))
+    cases = [(p.name, read_case(p)[0]) for p in sorted(CASES.glob("*.yaml"))]
     if not cases:
         raise SystemExit(f"no example cases in {CASES}")
     return cases
 
 
-def engine_inputs(eng, data):
-    """What a decision hands to the engine for one case: (prepared, facts without session id)."""
+def setup(eng, data):
+    """(prepared, authority, on, settings, facts, engine facts) for one case, resolved as a decision would."""
     data = _dates_as_text(data)
-    decision, authority, on = eng._resolve(data, None, None, None, data_source_map())
+    decision, authority, on = eng.resolve(data)
     rule_set = eng.rule_set_for(decision, authority, on)
     settings = eng.settings_for(authority, on)
-    prepared = eng._prepared[id(rule_set)]
+    prepared = eng.prepared_for(rule_set)
     facts = data.get("facts") or {}
-    if hasattr(decide_module, "engine_input"):
-        return prepared, decide_module.engine_input(prepared, facts, authority, on, settings)[2]
-    lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, settings.values if settings else {}, on, authority)
-    derive_all(prepared.rule_set, prepared.compiled.derivations, lookup)
-    return prepared, prepared.engine_facts(lookup)
+    engine_facts = decide_module.engine_input(prepared, facts, authority, on, settings)[2]
+    return prepared, authority, on, settings, facts, engine_facts
 
 
-def measure(op, items, seconds: float, warmup: float) -> dict:
-    """Run op(item) cycling over items; per-call latency in ns."""
+def raw_call(host, name, facts):
+    """durable-rules through its public API: a fresh session, the sentinel last, deleted after."""
+    sid = uuid.uuid4().hex
+    batch = [dict(f, sid=sid) for f in facts]
+    batch.append({"t": READY, "sid": sid})
+    durable_engine._activations = []                      # where the registered actions record what fired
+    try:
+        state = host.assert_facts(name, batch)
+    finally:
+        fired, durable_engine._activations = durable_engine._activations, None
+        host.delete_state(name, sid)
+    if isinstance(state, dict) and state.get("exception"):
+        raise SystemExit(f"raw durable-rules failed: {state['exception']}")
+    return fired
+
+
+def paired(eng, host, cases, rounds):
     clock = time.perf_counter_ns
-    n_items = len(items)
-    end = clock() + int(warmup * 1e9)
-    i = 0
-    while clock() < end:
-        op(items[i % n_items])
-        i += 1
-    latencies = []
-    append = latencies.append
-    i = 0
-    start = clock()
-    end = start + int(seconds * 1e9)
-    now = start
-    while now < end:
-        t0 = clock()
-        op(items[i % n_items])
-        now = clock()
-        append(now - t0)
-        i += 1
-    wall = now - start
-    latencies.sort()
-    n = len(latencies)
+    items = []
+    for _, data in cases:
+        prepared, *_, engine_facts = setup(eng, data)
+        durable_engine.register(prepared.compiled)
+        items.append((data, prepared.compiled.name, engine_facts))
+    ratios = [[] for _ in items]
+    complete_ns, raw_ns = [[] for _ in items], [[] for _ in items]
+    for r in range(rounds):
+        for i, (data, name, engine_facts) in enumerate(items):
+            order = (0, 1) if (r + i) % 2 == 0 else (1, 0)
+            t = [0, 0]
+            for which in order:
+                if which == 0:
+                    t0 = clock()
+                    eng.decide(data)
+                    t[0] = clock() - t0
+                else:
+                    t0 = clock()
+                    raw_call(host, name, engine_facts)
+                    t[1] = clock() - t0
+            complete_ns[i].append(t[0])
+            raw_ns[i].append(t[1])
+            ratios[i].append(t[0] / t[1])
+    per_case = [statistics.median(r) for r in ratios]
     return {
-        "calls": n,
-        "per_second": n / (wall / 1e9),
-        "p50_us": latencies[n // 2] / 1000,
-        "p99_us": latencies[min(n - 1, (n * 99) // 100)] / 1000,
-        "mean_us": statistics.fmean(latencies) / 1000,
+        "ratio": statistics.median(per_case),
+        "complete_us": statistics.median(statistics.median(c) for c in complete_ns) / 1000,
+        "raw_us": statistics.median(statistics.median(c) for c in raw_ns) / 1000,
+        "per_case_ratio_range": (min(per_case), max(per_case)),
     }
+
+
+def stages(eng, cases, rounds):
+    """Median µs of each stage timed alone, over the same cases, the stages interleaved case by case."""
+    clock = time.perf_counter_ns
+    prepared_cases = [(data, setup(eng, data)) for _, data in cases]
+    decisions = [eng.decide(data) for data, _ in prepared_cases]
+    for d in decisions:
+        decision_text(d)                                    # the fixed blocks are serialised once per rule set
+        d.to_json()
+    out = {}
+
+    def check(item):
+        eng.check_case(item[0])
+
+    def derived(item):
+        prepared, authority, on, settings, facts, _ = item[1]
+        decide_module.derived_values(prepared, facts, authority, on, settings)
+
+    lookups = []
+    for data, (prepared, authority, on, settings, facts, _) in prepared_cases:
+        lookup, _ = decide_module.derived_values(prepared, facts, authority, on, settings)
+        lookups.append((prepared, lookup))
+
+    def facts_stage(item):
+        item[0].engine_facts(item[1])
+
+    runs = [(data[1][0], data[1][5]) for data in prepared_cases]
+
+    def engine(item):
+        durable_engine.run(item[0].compiled, item[1])
+
+    fired = [(prepared, durable_engine.run(prepared.compiled, ef), lookup)
+             for (prepared, ef), (_, lookup) in zip(runs, lookups)]
+
+    def recheck(item):
+        decide_module.checked_results(item[0], item[1], item[2])
+
+    def complete(item):
+        eng.decide(item[0])
+
+    def text(d):
+        decision_text(d)
+
+    def as_json(d):
+        d.to_json()
+
+    def as_json_module(d):                      # the same bytes the way they were written before
+        json.dumps(d.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)
+
+    stages_ = (("case check", check, prepared_cases), ("derived values", derived, prepared_cases),
+               ("engine facts", facts_stage, lookups), ("engine", engine, runs), ("re-check", recheck, fired),
+               ("complete decision", complete, prepared_cases), ("render text", text, decisions),
+               ("render JSON", as_json, decisions), ("(render JSON with json.dumps, for comparison)", as_json_module, decisions))
+    samples = {label: [] for label, _, _ in stages_}
+    for _ in range(rounds):                    # interleaved: every stage of one case, then the next case
+        for i in range(len(prepared_cases)):
+            for label, fn, items in stages_:
+                t0 = clock()
+                fn(items[i])
+                samples[label].append(clock() - t0)
+    for label, values in samples.items():
+        out[label] = statistics.median(values) / 1000
+    parts = ("case check", "derived values", "engine facts", "engine", "re-check")
+    out["record and the rest (complete minus the stages above)"] = out["complete decision"] - sum(out[p] for p in parts)
+    return out
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="seconds per measurement (default 3)")
-    parser.add_argument("--json", action="store_true", help="print machine-readable results")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (under 30 s)")
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of paired measurements")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON before the last line")
     args = parser.parse_args(argv)
-    warmup = min(1.0, max(0.2, args.seconds / 3))
+    rounds = args.rounds or (150 if args.quick else 600)
 
     eng = eligibility.load(RULES)
     cases = load_cases()
-    datas = [data for _, data in cases]
-
-    for data in datas:                          # every case decides before anything is timed
+    host = durable_engine._get_host()                   # the Host holding the registered rulesets
+    for _, data in cases:                                   # every case decides before anything is timed
         eng.decide(data)
-
-    # Raw durable-rules: the batch each decision asserts, built in advance (one session id per case, reused).
-    host = engine_adapter._get_host()
-    raw_items, reference_items, prepared_sets = [], [], []
+    # raw durable-rules fires exactly the rules a decision's engine run reports, one per criterion
     for name, data in cases:
-        prepared, facts = engine_inputs(eng, data)
-        sid = uuid.uuid4().hex                  # the same form as the session ids of decisions
-        batch = [dict(f, sid=sid) for f in facts] + [{"t": READY, "sid": sid}]
-        raw_items.append((prepared.compiled.name, batch, sid))
-        prepared_sets.append((prepared, facts))
-        reference_items.append(tuple((c.condition, f) for c, f in zip(prepared.compiled.criteria, facts)))
-
-    fired: list = []
-
-    def raw(item):
-        name, batch, sid = item
-        engine_adapter._activations = fired     # where the registered actions record what fired
-        host.assert_facts(name, batch)
-        host.delete_state(name, sid)
-        fired.clear()
-
-    # Raw durable-rules fires exactly the rules the adapter reports for the same facts: one per criterion.
-    for (name, _), (ruleset, batch, sid), (prepared, facts) in zip(cases, raw_items, prepared_sets):
-        want = sorted(label for label, _ in engine_adapter.run(prepared.compiled, facts))
-        engine_adapter._activations = fired
-        state = host.assert_facts(ruleset, batch)
-        host.delete_state(ruleset, sid)
-        engine_adapter._activations = None
-        if isinstance(state, dict) and state.get("exception"):
-            raise SystemExit(f"raw durable-rules failed on {name}: {state['exception']}")
-        got = sorted(label for label, _ in fired)
-        fired.clear()
+        prepared, *_, engine_facts = setup(eng, data)
+        want = sorted(label for label, _ in durable_engine.run(prepared.compiled, engine_facts))
+        got = sorted(label for label, _ in raw_call(host, prepared.compiled.name, engine_facts))
         if got != want or len(got) != len(prepared.compiled.criteria):
             raise SystemExit(f"raw durable-rules fired {got} on {name}; a decision's engine run fired {want}")
 
-    def complete(data):
-        eng.decide(data)
-
-    def rendered(data):
-        d = eng.decide(data)
-        decision_text(d)
-        d.to_json()
-
-    def reference(pairs):
-        for condition, fact in pairs:
-            logic.evaluate(condition, fact)
-
-    try:
-        runs = {
-            "complete": measure(complete, datas, args.seconds, warmup),
-            "rendered": measure(rendered, datas, args.seconds, warmup),
-            "raw": measure(raw, raw_items, args.seconds, warmup),
-            "reference": measure(reference, reference_items, args.seconds, warmup),
-        }
-    finally:
-        engine_adapter._activations = None
-
-    ratio_p50 = runs["complete"]["p50_us"] / runs["raw"]["p50_us"]
-    ratio_rate = runs["raw"]["per_second"] / runs["complete"]["per_second"]
-    result = {
-        "python": platform.python_version(),
-        "machine": f"{platform.machine()} ({platform.system()})",
-        "cases": len(cases),
-        "seconds": args.seconds,
-        "gc_enabled": gc.isenabled(),
-        "results": runs,
-        "ratio_complete_to_raw": {"p50": ratio_p50, "throughput": ratio_rate},
-        "target_ratio": TARGET_RATIO,
-        "within_target": ratio_p50 <= TARGET_RATIO,
-        "note": NOISE,
-    }
+    pair = paired(eng, host, cases, rounds)
+    stage = stages(eng, cases, max(10, rounds // 5))
+    result = {"python": platform.python_version(), "cores": os.cpu_count(), "cases": len(cases),
+              "rounds": rounds, "paired": pair, "stages_us": stage, "target": TARGET}
     if args.json:
-        json.dump(result, sys.stdout, indent=2, sort_keys=True)
+        print(json.dumps(result, indent=2, sort_keys=True))
+    else:
+        print(f"{len(cases)} example cases x {rounds} rounds, Python {result['python']}, {result['cores']} cores")
+        print(f"complete decision median {pair['complete_us']:.1f} us, raw durable-rules median {pair['raw_us']:.1f} us "
+              f"(per-case ratios {pair['per_case_ratio_range'][0]:.2f}-{pair['per_case_ratio_range'][1]:.2f})")
         print()
-        return 0
-
-    labels = {
-        "complete": "complete decision (Decision)",
-        "rendered": "decision + text + JSON",
-        "raw": "raw durable-rules",
-        "reference": "pure-Python reference",
-    }
-    print(f"{len(cases)} example cases, {args.seconds:g} s per measurement, Python {result['python']}, "
-          f"garbage collector on")
-    print(f"({NOISE})")
-    print()
-    print(f"{'measurement':<30} {'decisions/s':>12} {'p50 us':>10} {'p99 us':>10} {'calls':>9}")
-    for key, label in labels.items():
-        r = runs[key]
-        print(f"{label:<30} {r['per_second']:>12,.0f} {r['p50_us']:>10,.1f} {r['p99_us']:>10,.1f} {r['calls']:>9,}")
-    print()
-    verdict = "within" if result["within_target"] else "OVER"
-    print(f"complete / raw: {ratio_p50:.2f}x at p50, {ratio_rate:.2f}x by throughput "
-          f"(target <= {TARGET_RATIO:g}x: {verdict})")
+        print(f"{'stage':<44} {'us/decision':>12}")
+        for label, us in stage.items():
+            print(f"{label:<44} {us:>12.1f}")
+        print()
+        verdict = "met" if pair["ratio"] <= TARGET else "NOT met"
+        print(f"target complete/raw <= {TARGET}: {verdict}")
+    print(f"complete/raw: {pair['ratio']:.2f}")
     return 0
 
 

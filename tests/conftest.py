@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
+
+# The tests never read or write the real user cache: every process they start, and this
+# one, keeps its rules cache in a temporary directory.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="eligibility-test-cache-")
+atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], ignore_errors=True)
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -108,3 +116,11 @@ def compare_golden(path: Path, actual: str, update: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(actual, encoding="utf-8")
     assert actual == path.read_text(encoding="utf-8"), f"output differs from {path}"
+
+
+@pytest.fixture(scope="session")
+def served_port():
+    """A real `eligibility serve` on 127.0.0.1 (a free port), shared by the service tests."""
+    from live_server import running_server
+    with running_server() as port:
+        yield port

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import shutil
 
 import pytest
@@ -19,7 +20,7 @@ from hypothesis import strategies as st
 
 import eligibility
 from conftest import RULES
-from eligibility import consistency, generate, reference
+from eligibility import consistency, generate
 from eligibility.cli import cli
 from eligibility.loader import authority_folders
 
@@ -82,7 +83,7 @@ def test_engine_and_reference_evaluator_agree(engine, plan, data):
     authority = data.draw(st.sampled_from(AUTHORITIES))
     case = {"facts": generate.materialise(facts, consistency.area_of(engine, authority, on), "Swindon")}
     decided = engine.decide(case, decision, authority, on)
-    statuses = reference.criterion_statuses(engine, case, decision, authority, on)
+    statuses = engine.reference_statuses(case, decision, authority, on)
     # waived gates are reported as 'waived'; the reference sees the gate alone
     assert {c.id: c.status for c in decided.criteria if c.status != "waived"} == {
         k: v for k, v in statuses.items() if k in {c.id for c in decided.criteria if c.status != "waived"}}
@@ -166,6 +167,7 @@ def test_consistency_finds_no_undeclared_difference_in_the_shipped_rules():
     result = _consistency("--examples", "15")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("0 undeclared difference(s) found")      # progress goes to stderr
+    assert re.search(r"^\[(\d+)/\1\] ", result.stderr, re.M), result.stderr      # ... up to the last search
 
 
 def _copy_rules(tmp_path):

@@ -45,7 +45,7 @@ OTHER_CASES = [p for p in CASES if _name(p)[1] != "adult-eligibility"]
 
 def _decide(engine, path):
     data, smap = read_case(path)
-    return engine.decide(data, smap=smap)
+    return engine.decide(data, smap=smap, suggest_changes=True)
 
 
 def test_every_example_is_named_for_a_known_authority_and_kind():

@@ -48,14 +48,14 @@ def test_negation_normal_form_agrees_with_direct_evaluation():
 
 def test_compiled_adult_eligibility_rules_match_golden(engine, update_golden):
     rule_set = next(r for r in engine.corpus.rule_sets if r.id == "adult-eligibility")
-    compiled = engine._prepared[id(rule_set)].compiled
+    compiled = engine.prepared_for(rule_set).compiled
     text = json.dumps(compiled.definition, sort_keys=True, indent=1) + "\n"
     compare_golden(GOLDEN / "compiled" / "adult-eligibility.json", text, update_golden)
 
 
 def test_every_criterion_has_exactly_three_complementary_rules_gated_by_the_sentinel(engine):
     for rule_set in engine.corpus.rule_sets:
-        definition = engine._prepared[id(rule_set)].compiled.definition
+        definition = engine.prepared_for(rule_set).compiled.definition
         for criterion in rule_set.criteria:
             rules = {k: v for k, v in definition.items() if k.startswith(criterion.id + "__")}
             assert set(rules) <= {f"{criterion.id}__{s}" for s in ("met", "not_met", "unknown")}

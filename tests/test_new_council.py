@@ -24,6 +24,10 @@ def with_newshire(tmp_path_factory):
     settings = rules / "newshire" / "settings.yaml"
     settings.write_text(settings.read_text(encoding="utf-8").replace("authority: rutland", "authority: newshire")
                         .replace("name: Rutland County Council", "name: Newshire Council"), encoding="utf-8")
+    letters = rules / "newshire" / "letters.yaml"
+    letters.write_text(letters.read_text(encoding="utf-8").replace("authority: rutland", "authority: newshire")
+                       .replace("council_name: Rutland County Council", "council_name: Newshire Council"),
+                       encoding="utf-8")
     return rules
 
 
@@ -53,6 +57,22 @@ def test_national_law_decides_cases_for_the_new_council(with_newshire):
     assert as_newshire.authority == "newshire"
     assert as_newshire.outcome == as_rutland.outcome == "eligible"
     assert [c.status for c in as_newshire.criteria] == [c.status for c in as_rutland.criteria]
+
+
+def test_the_new_councils_letters_come_from_its_own_folder(with_newshire):
+    from eligibility import letter
+    engine = eligibility.load(with_newshire)
+    case = {**_case("rutland-eligible.yaml"), "authority": "newshire"}
+    html = letter.write(engine, engine.decide(case, suggest_changes=True), case, "html").decode("utf-8")
+    assert "Newshire Council" in html and "Rutland County Council" not in html
+
+
+def test_letter_content_left_naming_the_copied_council_is_a_located_problem(with_newshire, tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(with_newshire, rules)
+    shutil.copy(rules / "rutland" / "letters.yaml", rules / "newshire" / "letters.yaml")
+    problems = eligibility.check_rules(rules)
+    assert [(d.code, d.span.file.replace("\\", "/").endswith("newshire/letters.yaml")) for d in problems] == [("E303", True)]
 
 
 def test_a_local_agreement_covers_the_new_council_only_once_named(with_newshire, tmp_path):

@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Mapping
@@ -22,14 +23,16 @@ from pathlib import Path
 
 from . import limits
 from . import model as m
+from . import what_would_change
 from .cases import CaseChecker, data_source_map
 from .dates import is_date
+from . import durable_engine
 from .compile import compile_rule_set
 from .decide import Prepared, decide
 from .durable_engine import EngineLimitError
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
-from .loader import bundled_rules_dir, read_corpus
+from .loader import bundled_rules_dir, read_corpus_cached
 from .scope import Scope
 
 
@@ -38,8 +41,12 @@ def load(path: str | os.PathLike | None = None) -> "Engine":
 
     Raises RuleFileError with every problem found if any rule file is invalid.
     """
-    root = Path(path) if path is not None else bundled_rules_dir()
-    return Engine(read_corpus(root.resolve()), root.resolve())
+    root = (Path(path) if path is not None else bundled_rules_dir()).resolve()
+    corpus, store = read_corpus_cached(root)
+    engine = Engine(corpus, root, register=store is not None)
+    if store is not None:
+        store()
+    return engine
 
 
 def check_rules(path: str | os.PathLike | None = None) -> list[Diagnostic]:
@@ -54,22 +61,37 @@ def check_rules(path: str | os.PathLike | None = None) -> list[Diagnostic]:
 class Engine:
     """Loaded rules, ready to decide cases. Safe to share between threads."""
 
-    def __init__(self, corpus: m.Corpus, root: Path):
+    def __init__(self, corpus: m.Corpus, root: Path, *, register: bool = True):
+        """Compile every rule set and (with ``register``) register it with the engine now.
+
+        Registering at load time is what finds a rule set the engine cannot hold, as a
+        located E309. ``register=False`` is for rules the engine has already accepted in
+        exactly this form (the rules cache vouches for that); each is then registered
+        before its first decision.
+        """
         self.corpus = corpus
         self.root = root
         self.checker = CaseChecker(corpus.vocabulary, corpus.authorities)
         self._prepared = {}
+        self._in_force = {}                         # (decision, authority, date) -> what a decision needs
         refused = []
         for rule_set in corpus.rule_sets:
             compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set,
                                                         corpus.authorities))
             file = f"{corpus.folders[rule_set.file]}/{os.path.basename(rule_set.file)}"
-            try:
-                self._prepared[id(rule_set)] = Prepared(compiled, corpus.vocabulary, corpus.setting_defs, file)
-            except EngineLimitError as exc:
-                refused += _engine_limit_problems(rule_set, exc)
+            if register:
+                try:
+                    durable_engine.register(compiled)
+                except EngineLimitError as exc:
+                    refused += _engine_limit_problems(rule_set, exc)
+                    continue
+            self._prepared[_key(rule_set)] = Prepared(compiled, corpus.vocabulary, corpus.setting_defs, file)
         if refused:
             raise RuleFileError(refused)
+
+    def prepared_for(self, rule_set: m.RuleSet) -> Prepared:
+        """The compiled, ready-to-run form of a loaded rule set."""
+        return self._prepared[_key(rule_set)]
 
     # -- what is loaded ------------------------------------------------------------------
     @property
@@ -96,12 +118,28 @@ class Engine:
         return self.checker.check(case, smap or data_source_map())
 
     def decide(self, case: Mapping, decision: str | None = None, authority: str | None = None,
-               on: dt.date | str | None = None, *, smap=None, _fact_order=None) -> Decision:
+               on: dt.date | str | None = None, *, smap=None, suggest_changes: bool = False) -> Decision:
         """Decide one case (any mapping). Arguments override what the case itself says.
+
+        With ``suggest_changes=True`` (as the command line and letters use it), a decision whose
+        outcome is not the favourable one also lists what would change it
+        (``what_would_change``), each way verified by the engine. It is off by default because
+        the search costs tens of milliseconds per such decision, which bulk callers (the
+        consistency search, property tests) do not need.
 
         Raises CaseError (invalid case, or nothing to decide it under) or EvaluationError
         (the engine misbehaved; no decision is given).
         """
+        result = self._decide(case, decision, authority, on, smap=smap)
+        if suggest_changes:
+            rule_set = self.rule_set_for(result.decision, result.authority, result.decided_on)
+            settings = self.settings_for(result.authority, result.decided_on)
+            changes = what_would_change.search(self, self.prepared_for(rule_set), _plain(case), result, settings)
+            if changes:
+                result = dataclasses.replace(result, what_would_change=changes)
+        return result
+
+    def _decide(self, case, decision=None, authority=None, on=None, *, smap=None, fact_order=None) -> Decision:
         smap = smap or data_source_map()
         too_large = limits.shape_problem(case, smap, "C406")
         if too_large is not None:
@@ -117,18 +155,37 @@ class Engine:
         problems = self.checker.dates_after(case.get("facts") or {}, on, smap)
         if problems:
             raise CaseError(problems)
-        rule_set = self.rule_set_for(decision, authority, on)
-        if rule_set is None:
-            raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
-        settings = self.settings_for(authority, on)
-        prepared = self._prepared[id(rule_set)]
-        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), _fact_order,
-                      self.variations_for(authority, decision, on))
+        in_force = self._in_force.get((decision, authority, on))
+        if in_force is None:
+            rule_set = self.rule_set_for(decision, authority, on)
+            if rule_set is None:
+                raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
+            in_force = (self.prepared_for(rule_set), self.settings_for(authority, on),
+                        self.variations_for(authority, decision, on))
+            if len(self._in_force) >= 4096:         # many distinct dates: keep the memo small
+                self._in_force.clear()
+            self._in_force[(decision, authority, on)] = in_force
+        prepared, settings, variations = in_force
+        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), fact_order,
+                      variations)
 
     def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
         """The declared variations of an authority that bear on a decision on a date."""
         return tuple(v for v in self.corpus.variations
                      if v.authority == authority and decision in v.decisions and v.in_force(on))
+
+    def resolve(self, case: dict, decision=None, authority=None, on=None, smap=None) -> tuple:
+        """(decision, authority, date) for a case: the arguments, else what the case says; CaseError if any is missing."""
+        return self._resolve(case, decision, authority, on, smap or data_source_map())
+
+    def reference_statuses(self, case: dict, decision=None, authority=None, on=None) -> dict:
+        """criterion id -> 'met' | 'not_met' | 'unknown' by the pure-Python reference evaluator.
+
+        For testing the engine against an independent reading of the same facts; decisions
+        always come from the engine (``decide``).
+        """
+        from .reference import criterion_statuses
+        return criterion_statuses(self, case, decision, authority, on)
 
     def _resolve(self, case, decision, authority, on, smap):
         decision = decision if decision is not None else case.get("decision")
@@ -196,6 +253,11 @@ def _plain(value):
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     return value
+
+
+def _key(rule_set: m.RuleSet) -> tuple:
+    """Compiled rule sets are kept by identity (id and version) and content (digest)."""
+    return rule_set.id, rule_set.version, rule_set.digest
 
 
 def _has_dates(value) -> bool:

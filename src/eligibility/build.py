@@ -118,7 +118,8 @@ class Builder:
             self.problem(path, "the last outcome must say 'otherwise: true'",
                          "it is the outcome when no earlier outcome applies")
         when = self.outcome_condition(data["when"], path + ("when",)) if "when" in data else None
-        return m.OutcomeRule(data["outcome"], when, data.get("text"), self.outputs(data.get("outputs") or {}, path + ("outputs",)))
+        return m.OutcomeRule(data["outcome"], when, data.get("text"), self.outputs(data.get("outputs") or {}, path + ("outputs",)),
+                             bool(data.get("favourable")))
 
     def outputs(self, data: dict, path) -> tuple:
         out = []
@@ -187,18 +188,27 @@ class Builder:
         return m.Derivation(name, spec["text"], how, params, value_type, spec.get("citation"), self.smap.span(path))
 
     # -- vocabulary and settings -------------------------------------------------------
-    def fields(self, data: dict, lists: dict, prefix="", path=("fields",)) -> list[m.FieldDef]:
+    def fields(self, data: dict, lists: dict, prefix="", path=("fields",), list_labels=None,
+               never_suggest=None) -> list[m.FieldDef]:
         out = []
         for name, spec in data.items():
             full = f"{prefix}{name}"
             here = path + (name,)
             values = spec.get("values", ())
+            labels = dict(spec.get("labels") or {})
             if isinstance(values, str):
                 if values not in lists:
                     self.problem(here + ("values",), f"no choice list is called '{values}'",
                                  did_you_mean(values, lists) or "define it under 'choice_lists:'", code="E301")
+                labels = {**(list_labels or {}).get(values, {}), **labels}
                 values = lists.get(values, ())
-            children = tuple(self.fields(spec.get("fields") or {}, lists, f"{full}.", here + ("fields",)))
+            for value in labels:
+                if value not in values:
+                    self.problem(here + ("labels", value), f"'{value}' is not one of the values of field '{full}'",
+                                 did_you_mean(value, values) or f"values: {', '.join(values)}", code="E301")
+            why_fixed = spec.get("never_suggest_changing", never_suggest)
+            children = tuple(self.fields(spec.get("fields") or {}, lists, f"{full}.", here + ("fields",), list_labels,
+                                         why_fixed))
             if spec["type"] in ("choice", "choices") and not values and not isinstance(spec.get("values"), str):
                 self.problem(here, f"field '{full}' is a {spec['type']} field but lists no 'values'")
             if spec["type"] in ("record", "list") and not children:
@@ -208,7 +218,8 @@ class Builder:
             out.append(m.FieldDef(full, spec["type"], spec["text"], tuple(values), spec.get("minimum"),
                                   spec.get("maximum"), tuple(children), self.smap.span(here, key=True),
                                   bool(spec.get("refers_to_area")), spec.get("min_items", 0),
-                                  bool(spec.get("not_after_decision_date")), spec.get("dated_by")))
+                                  bool(spec.get("not_after_decision_date")), spec.get("dated_by"),
+                                  tuple(labels.items()), why_fixed))
             if "dated_by" in spec:
                 dates = {c.path.rsplit(".", 1)[-1] for c in children if c.type == "date"}
                 if spec["type"] != "list":

@@ -12,6 +12,7 @@ Exit codes:
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
@@ -74,10 +75,7 @@ def _load(rules_dir, output_format):
 def check(cases, decision, authority, on, output_format, rules_dir):
     """Decide each CASE file and explain the decision."""
     engine = _load(rules_dir, output_format)
-    if authority is not None and authority not in engine.authorities:
-        raise click.BadParameter(f"'{authority}' is not an authority (known: {', '.join(engine.authorities)})"
-                                 + (f"; {did_you_mean(authority, engine.authorities)}"
-                                    if did_you_mean(authority, engine.authorities) else ""), param_hint="--authority")
+    _check_authority(engine, authority)
     report = reporter(output_format, _out)
     worst = EXIT_OK
     try:
@@ -85,7 +83,7 @@ def check(cases, decision, authority, on, output_format, rules_dir):
             shown = display_path(path) if path != "-" else path
             try:
                 data, smap = read_case(path)
-                d = engine.decide(data, decision, authority, on, smap=smap)
+                d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
             except YamlProblem as exc:
                 worst = max(worst, EXIT_INVALID)
                 report.invalid_case(shown, [exc.diagnostic])
@@ -111,7 +109,7 @@ def validate(rules_dir, output_format):
     """Check every rule file in RULES_DIR (default: the shipped rules); exit 1 on any problem."""
     engine = _load(rules_dir, output_format)
     rule_sets = sorted(engine.corpus.rule_sets, key=lambda r: (r.decision, r.effective_from))
-    reporter(output_format, _out).rules_valid(engine, rule_sets, engine.corpus.warnings)
+    reporter(output_format, _out).rules_valid(engine, rule_sets, engine.corpus.warnings, rules_dir)
 
 
 @cli.command("test")
@@ -139,6 +137,11 @@ def run_tests(paths, rules_dir):
                 for failure in result.failures:
                     click.echo(f"    {failure}")
     click.echo(f"{passed} passed, {failed} failed")
+    if failed:
+        click.echo("Next: for each failure, either the rules are wrong (correct the rule file) or the test's "
+                   "expectation is (correct the test and say why in its 'source'); then run the tests again.")
+    else:
+        click.echo(f"Next: search for unequal treatment: eligibility consistency --rules {rules_dir or 'rules'}")
     sys.exit(EXIT_OK if failed == 0 else EXIT_INVALID)
 
 
@@ -164,7 +167,7 @@ def consistency(decision, on, examples, output_format, rules_dir):
     shown = reporter(output_format, _out)
     report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples,
                                    progress=shown.progress)
-    shown.consistency(report)
+    shown.consistency(report, rules_dir)
     sys.exit(EXIT_INVALID if report.differences else EXIT_OK)
 
 
@@ -189,11 +192,231 @@ def variations(on, output_format, rules_dir):
 def settings(authority, on, output_format, rules_dir):
     """The values of an authority's settings in force on a date, and the version (file and line) that set each."""
     engine = _load(rules_dir, output_format)
-    if authority not in engine.authorities:
+    _check_authority(engine, authority)
+    reporter(output_format, _out).settings(settings_in_force(engine, authority, on))
+
+
+@cli.command()
+@click.argument("case", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "output_format", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
+              help="html for a browser or email, pdf for printing and posting.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str),
+              help="Write the letter to this file (default: standard output).")
+@click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
+@click.option("--authority", help="Authority: the name of its folder under rules/ (default: the case's 'authority').")
+@click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
+@_RULES
+def letter(case, output_format, output, decision, authority, on, rules_dir):
+    """Decide CASE and write the letter to the person: the decision, its reasons, advice, review and complaints."""
+    try:
+        from . import letter as letters, letter_html  # noqa: F401  (Jinja2 is an optional extra)
+        if output_format == "pdf":
+            from . import letter_pdf  # noqa: F401
+    except (ImportError, OSError) as exc:         # OSError: WeasyPrint found no Pango library
+        click.echo(f"eligibility letter needs the letters extra ({exc}): "
+                   "python -m pip install 'eligibility[letters]'", err=True)
+        sys.exit(EXIT_USAGE)
+
+    engine = _load(rules_dir, "text")
+    _check_authority(engine, authority)
+    shown = display_path(case)
+    try:
+        data, smap = read_case(case)
+        d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
+        content = letters.write(engine, d, data, output_format)
+    except YamlProblem as exc:
+        reporter("text", _out).invalid_case(shown, [exc.diagnostic])
+        sys.exit(EXIT_INVALID)
+    except CaseError as exc:
+        reporter("text", _out).invalid_case(shown, exc.diagnostics)
+        sys.exit(EXIT_INVALID)
+    except EvaluationError as exc:
+        click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given, so no letter was written.", err=True)
+        sys.exit(EXIT_ENGINE)
+    if output:
+        Path(output).write_bytes(content)
+        click.echo(f"{shown}: letter written to {display_path(output)} ({output_format}).", err=True)
+    else:
+        click.echo(content, nl=False)            # bytes go to the binary stream, unchanged
+
+
+@cli.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.argument("cases", nargs=-1, type=click.Path(path_type=str))
+@click.option("--generated", default=0, show_default=True, type=click.IntRange(0, 100000),
+              help="Also decide this many generated cases for each kind of decision the change bears on, "
+                   "on both sides of every changed period.")
+@click.option("--samples", default=1, show_default=True, type=click.IntRange(0, 1000),
+              help="Cases shown with both explanations side by side, for each decision and authority that changes.")
+@_FORMAT
+def diff(old, new, cases, generated, samples, output_format):
+    """Which decisions change between two versions of the rules.
+
+    OLD and NEW are each a rules directory or git:REV (the rules folder at that revision
+    of the git repository holding the current directory), e.g. `eligibility diff git:HEAD
+    rules examples/cases tests/cases`. CASES are case files, case-test files, JSON Lines
+    of decided cases (as batch writes them or a decision log exports them) or folders of
+    them. Exit 0 when no decision changes, 1 when any does (or a case file cannot be read),
+    3 when the engine fails.
+    """
+    import contextlib
+    import shlex
+
+    from . import case_inputs, impact, impact_text
+    from .revisions import RulesSourceError, describe, is_git_spec, rules_at
+
+    rules_dir = "rules" if is_git_spec(new) else new
+    command = shlex.join(["eligibility", "diff", old, new, *cases, *(["--generated", str(generated)] if generated else [])])
+    try:
+        with contextlib.ExitStack() as stack:
+            old_dir = stack.enter_context(rules_at(old, folder=None if is_git_spec(new) else new))
+            new_dir = stack.enter_context(rules_at(new, folder=None if is_git_spec(old) else old))
+            engines = []
+            for side, spec, where in (("old", old, old_dir), ("new", new, new_dir)):
+                try:
+                    engines.append(api.load(where))
+                except RuleFileError as exc:
+                    if output_format == "text":
+                        click.echo(f"The {side} rules ({describe(spec)}) have problems; nothing was compared. "
+                                   "Fix them first (eligibility validate).", err=True)
+                    reporter(output_format, _out).rule_problems(exc.diagnostics)
+                    sys.exit(EXIT_INVALID)
+            inputs, problems = case_inputs.read_inputs(cases)
+            changes = impact.rule_changes(*engines)
+            made = []
+            if generated:
+                from . import impact_cases         # imported here: it loads Hypothesis, which the rest does not need
+                made = impact_cases.generated_inputs(*engines, changes, generated)
+            report = impact.compare_all(*engines, inputs, old=describe(old), new=describe(new), generated=made,
+                                        input_problems=problems, changes=changes)
+    except RulesSourceError as exc:
+        click.echo(f"eligibility diff: {exc.message}" + (f"\n  = hint: {exc.hint}" if exc.hint else ""), err=True)
+        sys.exit(EXIT_USAGE)
+    if output_format == "json":
+        out = report.to_dict(samples)
+        out["next_steps"] = impact_text.next_steps(report, command, rules_dir)
+        click.echo(render.decisions_json(out), nl=False)
+    else:
+        click.echo(impact_text.report_text(report, samples, command_hint=command, rules_dir=rules_dir), nl=False)
+    sys.exit(EXIT_ENGINE if report.failures else EXIT_INVALID if report.changed or report.input_problems else EXIT_OK)
+
+
+
+@cli.command("schema")
+@click.argument("name", type=click.Choice(["rule-set", "settings", "case", "case-tests", "case-fields",
+                                           "setting-definitions", "letter-content"]))
+@_RULES
+def schema(name, rules_dir):
+    """Print the JSON Schema of one kind of file, for editors (completion and checking while typing).
+
+    `case` and `case-tests` describe the facts field by field from the case fields in the
+    rules, and `settings` names every setting, so give --rules for your own rules. See
+    docs/rule-files.md for setting up VS Code.
+    """
+    import json
+
+    from . import editor_schemas
+    from .loader import bundled_rules_dir, read_corpus
+
+    corpus = None
+    try:                                # the rules name the authorities (and, for some schemas, much more)
+        corpus = read_corpus(Path(rules_dir or bundled_rules_dir()).resolve())
+    except RuleFileError as exc:
+        if name in editor_schemas.NEEDS_RULES:
+            reporter("text", _out).rule_problems(exc.diagnostics)
+            sys.exit(EXIT_INVALID)
+    click.echo(json.dumps(editor_schemas.published(name, corpus), indent=2, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the JSON lines here (default: standard output). Re-running with the same file "
+                   "continues after its last whole line.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Local worker processes (default: the number of cores).")
+@click.option("--dask", "dask_address", metavar="ADDRESS", default=None,
+              help="Run on an existing Dask cluster, e.g. tcp://10.0.0.5:8786 (needs the [dask] extra).")
+@click.option("--progress/--no-progress", default=None,
+              help="Show a progress bar on standard error (default: when it is a terminal).")
+@_RULES
+def batch(inputs, out, workers, dask_address, progress, rules_dir):
+    """Decide many cases: JSONL, CSV (dotted columns), folders of case files, or - for standard input.
+
+    Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
+    Exit 0 when every input is decided, 1 when some are invalid, 3 when some failed.
+    """
+    from . import batch as batch_run                # imported here: check does not need it
+    from .batch_inputs import InputError, check_inputs
+
+    try:
+        check_inputs(inputs)
+    except InputError as exc:
+        raise click.BadParameter(str(exc), param_hint="INPUT")
+    if dask_address:
+        _optional("dask_runner", "dask")
+    engine = _load(rules_dir, "text")
+    bar = _NoBar()
+    if progress:
+        bar = _optional("progress", "batch").ProgressBar(True)
+    elif progress is None and sys.stderr.isatty():
+        try:
+            from .progress import ProgressBar          # a bar when the [batch] extra is installed
+            bar = ProgressBar(True)
+        except ImportError:
+            pass
+    try:
+        summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
+                                progress=bar, stdout=sys.stdout.buffer, engine=engine)
+    except batch_run.ResumeError as exc:
+        bar.close()
+        click.echo(f"eligibility batch: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    bar.close()
+    click.echo(summary.text(), err=True)
+    sys.exit(summary.exit_code)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Worker processes (the engine holds the GIL, so processes, not threads, add throughput).")
+@_RULES
+def serve(host, port, workers, rules_dir):
+    """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
+    server = _optional("server", "service")
+    _load(rules_dir, "text")
+    server.run(host, port, workers, rules_dir)
+
+
+def _check_authority(engine, authority):
+    """A usage error unless authority (when given) is one of the authorities the rules hold."""
+    if authority is not None and authority not in engine.authorities:
         close = did_you_mean(authority, engine.authorities)
         raise click.BadParameter(f"'{authority}' is not an authority (known: {', '.join(engine.authorities)})"
                                  + (f"; {close}" if close else ""), param_hint="--authority")
-    reporter(output_format, _out).settings(settings_in_force(engine, authority, on))
+
+
+def _optional(module: str, extra: str):
+    """A module that needs an optional extra; exit 2 with the install command when it is missing."""
+    import importlib
+
+    try:
+        return importlib.import_module(f".{module}", __package__)
+    except ImportError as exc:
+        click.echo(f"eligibility: this needs the optional '{extra}' extra ({exc}); install it with "
+                   f"pip install \"eligibility[{extra}]\"", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+class _NoBar:
+    def __call__(self, count):
+        pass
+
+    def close(self):
+        pass
 
 
 def main(argv=None):

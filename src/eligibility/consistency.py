@@ -98,11 +98,16 @@ def _decide(engine, decision, authority, on, facts):
         return None
 
 
-def compare(engine, decision: str, on: dt.date, a: str, b: str, facts: dict):
-    """(problems, (decision_a, decision_b)) for one generated case and one pair of authorities."""
+def compare(engine, decision: str, on: dt.date, a: str, b: str, facts: dict, decided: dict | None = None):
+    """(problems, (decision_a, decision_b)) for one generated case and one pair of authorities.
+
+    ``decided`` keeps decisions already made for this case (by authority and the facts as
+    that authority sees them), so that comparing every pair decides each case only once
+    per authority.
+    """
     area_a, area_b = area_of(engine, a, on), area_of(engine, b, on)
-    da = _decide(engine, decision, a, on, generate.materialise(facts, area_a, area_b))
-    db = _decide(engine, decision, b, on, generate.materialise(facts, area_b, area_a))
+    da = _decided(engine, decision, a, on, generate.materialise(facts, area_a, area_b), decided)
+    db = _decided(engine, decision, b, on, generate.materialise(facts, area_b, area_a), decided)
     declared = [v for v in engine.corpus.variations
                 if v.authority in (a, b) and decision in v.decisions and v.in_force(on)]
     outcome_may_differ = any(v.outcome_may_differ for v in declared)
@@ -125,6 +130,15 @@ def compare(engine, decision: str, on: dt.date, a: str, b: str, facts: dict):
     problems += [p for p in _output_problems(engine, da, db, (a, area_a), (b, area_b))
                  if p.split(":")[0].removeprefix("output ") not in outputs_may_differ]
     return tuple(problems), (da, db)
+
+
+def _decided(engine, decision, authority, on, facts, decided):
+    if decided is None:
+        return _decide(engine, decision, authority, on, facts)
+    key = (authority, repr(facts))
+    if key not in decided:
+        decided[key] = _decide(engine, decision, authority, on, facts)
+    return decided[key]
 
 
 def _output_problems(engine, da, db, a, b) -> list[str]:
@@ -151,7 +165,11 @@ def _placeholders(value, this_area, other_area):
 def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None, progress=None) -> Report:
     """Search every decision, date and pair of authorities for an undeclared difference.
 
-    ``progress(done, total, label)``, when given, is called after each search.
+    For each decision and date the cases are generated once, and each case is decided once
+    per authority and compared for every pair. Only a pair that differs is searched again
+    to shrink its difference to a minimal case. ``cases_checked`` counts case-and-pair
+    comparisons. ``progress(done, total, label)``, when given, is called for each search
+    (one per pair of authorities on a date) once its date has been searched.
     """
     started, checked, searches, found = time.perf_counter(), [0], 0, []
     plan = [(decision, on) for decision in decisions or engine.decisions
@@ -160,21 +178,37 @@ def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None, pr
     total = len(plan) * len(pairs)
     for decision in dict.fromkeys(d for d, _ in plan):
         fields = relevant_fields(engine, decision)
+        boundaries = boundary_dates(engine, decision)
+        limits = thresholds(engine, decision)
         for on in (on for d, on in plan if d == decision):
-            strategy = generate.facts_strategy(fields, on, boundary_dates(engine, decision), thresholds(engine, decision))
-            for a, b in pairs:
-                searches += 1
+            strategy = generate.facts_strategy(fields, on, boundaries, limits)
+            pair_list = pairs
+            searches += len(pair_list)
+            differing = {}
+
+            def any_pair_differs(facts, decision=decision, on=on, pair_list=pair_list, differing=differing):
+                decided = {}
+                for a, b in pair_list:
+                    checked[0] += 1
+                    if (a, b) not in differing and compare(engine, decision, on, a, b, facts, decided)[0]:
+                        differing[(a, b)] = facts
+                return False                    # keep generating: every pair sees every case
+
+            generate.search(strategy, any_pair_differs, examples, shrink=False)
+            for (a, b), first in differing.items():
 
                 def disagrees(facts, decision=decision, on=on, a=a, b=b):
-                    checked[0] += 1
                     return bool(compare(engine, decision, on, a, b, facts)[0])
 
                 example = generate.search(strategy, disagrees, examples)
-                if example is not None:
-                    problems, decided = compare(engine, decision, on, a, b, example)
-                    found.append(Difference(decision, on, (a, b), example, problems, decided))
-                if progress is not None:
-                    progress(searches, total, f"{decision} on {on.isoformat()}: {a} and {b}")
+                if example is None:             # not found again within the budget: report the first example
+                    example = first
+                problems, decided = compare(engine, decision, on, a, b, example)
+                found.append(Difference(decision, on, (a, b), example, problems, decided))
+            if progress is not None:            # each pair of authorities is one search on this date
+                for i, (a, b) in enumerate(pair_list, start=searches - len(pair_list) + 1):
+                    progress(i, total, f"{decision} on {on.isoformat()}: {a} and {b}")
+    found.sort(key=lambda d: (d.decision, d.on, d.authorities))
     return Report(tuple(found), checked[0], time.perf_counter() - started, searches)
 
 

@@ -43,22 +43,60 @@ class Prepared:
         self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file,
                                 tuple(s["cite"] for s in rs.sources))
         self.atoms = {c.criterion.id: tuple(logic.atoms(c.condition)) for c in compiled.criteria}
+        self.recheck = {c.criterion.id: logic.compiled(c.condition) for c in compiled.criteria}
         # reasons are worded from the negation-normal form, so "not A" reads as the complement of A
         self.wording = {c.criterion.id: logic.negation_normal_form(c.condition) for c in compiled.criteria}
         self.phrases = explain.static_phrases([a for tree in self.wording.values() for a in logic.atoms(tree)],
                                               {d.name: d.text for d in self.rule_set.derived})
         self.decisive = _criteria_in_outcomes(self.rule_set)
+        self._outcomes = {}                 # criterion statuses, in order -> outcome (see ``outcome``)
+        self._settings_used = {}            # id(settings version) -> (it, its SettingsUsed)
+        self.disregarded = tuple((d.fact, d.text, d.citation) for d in self.rule_set.disregards)
+        self._fact_plan = tuple((c.fact_type, self.refs[c.criterion.id]) for c in compiled.criteria)
         self.settings_behind = unconfirmed.SettingsBehind(self.rule_set)
         self.dated_lists = dated_lists(vocabulary)
-        durable_engine.register(compiled)
+        self._notes = {}                    # (id(settings), id(outcome rule)) -> (them, their unconfirmed notes)
+
+    def settings_used(self, settings: m.SettingsVersion | None) -> SettingsUsed | None:
+        """The record of the settings this rule set reads, from one settings version (made once per version)."""
+        if settings is None:
+            return None
+        found = self._settings_used.get(id(settings))
+        if found is None or found[0] is not settings:
+            found = (settings, _settings_used(settings, self.settings_read))
+            self._settings_used[id(settings)] = found
+        return found[1]
+
+    def unconfirmed_notes(self, results, rule, outputs, settings) -> tuple:
+        """The notes on criteria and outputs resting on unconfirmed settings (made once per outcome and settings)."""
+        key = (id(settings), id(rule))
+        found = self._notes.get(key)
+        if found is None or found[0] is not settings or found[1] is not rule:
+            found = (settings, rule, self.settings_behind.notes([r.id for r in results], outputs, settings))
+            self._notes[key] = found
+        return found[2]
+
+    def outcome(self, results) -> tuple:
+        """(outcome, reason, outcome rule or None) for the criterion results; each pattern of results worked out once."""
+        key = tuple(r.status for r in results)
+        found = self._outcomes.get(key)
+        if found is None:
+            found = _outcome(self.rule_set, {r.id: r.status for r in results})
+            if len(self._outcomes) >= 4096:
+                self._outcomes.clear()
+            self._outcomes[key] = found
+        return found
 
     def engine_facts(self, lookup: Lookup) -> list[dict]:
         """One fact per criterion, holding only the values that criterion reads."""
-        facts = []
-        for criterion in self.compiled.criteria:
-            fact = {"t": criterion.fact_type}
-            for ref in self.refs[criterion.criterion.id]:
-                fact.update(lookup.engine_entries(ref))
+        facts, entries = [], {}
+        for fact_type, refs in self._fact_plan:
+            fact = {"t": fact_type}
+            for ref in refs:
+                found = entries.get(ref.key)
+                if found is None:
+                    found = entries[ref.key] = lookup.engine_entries(ref)
+                fact.update(found)
             facts.append(fact)
         return facts
 
@@ -78,29 +116,33 @@ def _derivation_settings(rs: m.RuleSet) -> set:
 
 def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings: m.SettingsVersion | None,
            case_ref: str | None, fact_order=None, variations=()) -> Decision:
+    """Decide one checked case with a prepared rule set.
+
+    ``fact_order`` permutes the engine facts; tests use it to show that the order in
+    which facts reach the engine cannot change a result.
+    """
     rs = prepared.rule_set
-    lookup, derived, engine_facts = engine_input(prepared, facts, authority, on, settings)
+    lookup, derived = derived_values(prepared, facts, authority, on, settings)
+    engine_facts = prepared.engine_facts(lookup)
     if fact_order is not None:
         engine_facts = [engine_facts[i] for i in fact_order]
     fired = durable_engine.run(prepared.compiled, engine_facts)
-    statuses = _statuses(prepared, fired)
-    evaluated = {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
-                 for c in prepared.compiled.criteria}
+    evaluated = checked_results(prepared, fired, lookup)
     results = tuple(_unrecorded_act(c.criterion, _with_waiver(evaluated[c.criterion.id],
                                                               evaluated.get(m.WAIVER_PREFIX + c.criterion.id)), lookup)
                     for c in prepared.compiled.criteria if c.waiver_of is None)
-    outcome, outcome_reason, rule = _outcome(rs, {r.id: r.status for r in results})
+    outcome, outcome_reason, rule = prepared.outcome(results)
     missing = (_missing([r for r in results if r.id in prepared.decisive], prepared.vocabulary)
                if outcome == "insufficient_information" else ())
     outputs = (tuple(rule.outputs) if rule is not None else ()) + tuple(rs.outputs)
     return Decision(
         outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
-        case_ref=case_ref, rule_set=prepared.used, settings=_settings_used(settings, prepared.settings_read),
+        case_ref=case_ref, rule_set=prepared.used, settings=prepared.settings_used(settings),
         criteria=results, derived=tuple(derived.values()), missing_facts=missing,
-        disregarded=tuple((d.fact, d.text, d.citation) for d in rs.disregards),
+        disregarded=prepared.disregarded,
         outputs=tuple((o.name, o.text, _output_value(o, lookup, results)) for o in outputs),
         variations=variations, left_out=lookup.left_out,
-        unconfirmed=prepared.settings_behind.notes([r.id for r in results], outputs, settings),
+        unconfirmed=prepared.unconfirmed_notes(results, rule, outputs, settings),
         engine=durable_engine.ENGINE_NAME)
 
 
@@ -114,8 +156,8 @@ def _output_value(output: m.Output, lookup: Lookup, results: tuple):
     return record_value(lookup.value(output.ref))
 
 
-def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
-    """Derived values and the engine facts for one case (the same input for the engine and the reference).
+def derived_values(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
+    """The values the rules read (a Lookup) and every derived value, computed in Python.
 
     The case is taken as at the decision date: list items dated after it are left out first.
     """
@@ -124,7 +166,24 @@ def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, s
     lookup.left_out = left_out
     derived = derive_all(prepared.rule_set, prepared.compiled.derivations, lookup, prepared.compiled.joins,
                          prepared.compiled.takes)
+    return lookup, derived
+
+
+def engine_input(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings):
+    """Derived values and the engine facts for one case (the same input for the engine and the reference)."""
+    lookup, derived = derived_values(prepared, facts, authority, on, settings)
     return lookup, derived, prepared.engine_facts(lookup)
+
+
+def checked_results(prepared: Prepared, fired, lookup: Lookup) -> dict:
+    """criterion id -> CriterionResult, after checking every result the engine gave.
+
+    Raises EvaluationError unless each criterion has exactly one result and that result
+    follows, in the three-valued logic, from the very fact the engine bound.
+    """
+    statuses = _statuses(prepared, fired)
+    return {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
+            for c in prepared.compiled.criteria}
 
 
 def _used_name(ref: m.Ref) -> str:
@@ -151,12 +210,13 @@ def _statuses(prepared: Prepared, fired) -> dict:
 def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Lookup) -> CriterionResult:
     status, bound = engine_result
     criterion = compiled.criterion
-    check = logic.evaluate(compiled.condition, bound)
-    if {True: "met", False: "not_met", None: "unknown"}[check] != status:
+    check = prepared.recheck[criterion.id](bound)
+    if _STATUS[check] != status:
         raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
                               "from the facts it was given")
     refs = prepared.refs[criterion.id]
-    values = [lookup.value(ref) for ref in refs]
+    value = lookup.value
+    values = [value(ref) for ref in refs]
     facts_used = tuple(zip(prepared.used_names[criterion.id], map(record_value, values)))
     needed = ()
     if status == "unknown":
@@ -166,6 +226,9 @@ def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Looku
     wording = LazyText(lambda: explain.reason(status, tree, bound, lookup, dict(zip(refs, values)), prepared.phrases))
     return CriterionResult(criterion.id, status, criterion.text, criterion.citation, wording,
                            facts_used, needed, criterion.note, criterion.confidence)
+
+
+_STATUS = {True: "met", False: "not_met", None: "unknown"}
 
 
 def _needed_for(ref: m.Ref, unknown_keys: set, lookup: Lookup) -> tuple:
@@ -231,6 +294,34 @@ def _outcome(rs: m.RuleSet, statuses: dict):
     if rule.when is None:
         return rule.outcome, rule.text or f"no earlier outcome applies, so the outcome is {rule.outcome}", rule
     return rule.outcome, rule.text or f"the conditions for {rule.outcome} are met", rule
+
+
+def outcome_from_statuses(rs: m.RuleSet, statuses: dict) -> str:
+    """The outcome that criterion statuses (met, waived, not_met, unknown) give, as a decision would."""
+    return _outcome(rs, statuses)[0]
+
+
+def reference_outcome(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings) -> str:
+    """The outcome from the three-valued evaluation alone, with a decision's waiver and recorded-act steps.
+
+    A guide for searches over many changed cases (what_would_change); a decision always comes
+    from the engine, and every suggestion found this way is decided again by it.
+    """
+    lookup, _, engine_facts = engine_input(prepared, facts, authority, on, settings)
+    words = {True: "met", False: "not_met", None: "unknown"}
+    raw = {c.criterion.id: words[logic.evaluate(c.condition, fact)]
+           for c, fact in zip(prepared.compiled.criteria, engine_facts)}
+    statuses = {}
+    for c in prepared.compiled.criteria:
+        if c.waiver_of is not None:
+            continue
+        status = raw[c.criterion.id]
+        if status != "met" and raw.get(m.WAIVER_PREFIX + c.criterion.id) == "met":
+            status = "waived"
+        if status == "unknown" and act_not_recorded(c.criterion, lookup):
+            status = "not_met"
+        statuses[c.criterion.id] = status
+    return _outcome(prepared.rule_set, statuses)[0]
 
 
 def _first_holding(rs: m.RuleSet, truth: dict):

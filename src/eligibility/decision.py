@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 from dataclasses import dataclass, field
+
+from . import stable_json
+from .stable_json import Fixed
 
 @dataclass(frozen=True)
 class RuleSetUsed:
@@ -98,6 +100,27 @@ class MissingFact:
 
 
 @dataclass(frozen=True)
+class FactChange:
+    fact: str
+    before: object                  # as the case recorded it (None: not recorded)
+    after: object
+
+    def to_dict(self) -> dict:
+        return {"fact": self.fact, "from": self.before, "to": self.after}
+
+
+@dataclass(frozen=True)
+class WhatWouldChange:
+    """A smallest set of fact changes that the engine decides with a different (favourable) outcome."""
+
+    changes: tuple                  # FactChange, ...
+    outcome: str
+
+    def to_dict(self) -> dict:
+        return {"changes": [c.to_dict() for c in self.changes], "outcome": self.outcome}
+
+
+@dataclass(frozen=True)
 class Decision:
     """One decision with its complete explanation. ``to_dict()``/``to_json()`` give the written record."""
 
@@ -118,6 +141,13 @@ class Decision:
     variations: tuple = ()          # declared variations of this authority in force for this decision
     unconfirmed: tuple = ()         # ((criterion|output|derived, name, "unconfirmed: ..."), ...) resting on unconfirmed settings
     left_out: tuple = ()            # LeftOut items: dated after the decision date, so not used
+    what_would_change: tuple = ()   # WhatWouldChange, ...: verified ways to the favourable outcome
+
+    @property
+    def reference(self) -> str:
+        """The reference a letter quotes: the case reference, the kind of decision and its date."""
+        code = "".join(word[:2] if word == "rehab" else word[0] for word in self.decision.split("-")).upper()
+        return f"{self.case_ref or 'NO-CASE-REF'}-{code}-{self.decided_on.strftime('%Y%m%d')}"
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
@@ -127,6 +157,10 @@ class Decision:
         return next((text for k, n, text in self.unconfirmed if k == kind and n == name), None)
 
     def to_dict(self) -> dict:
+        return self._record(lambda _key, make: make())
+
+    def _record(self, fixed) -> dict:
+        """The record; ``fixed(key, make)`` gives each part that is the same for every decision under a rule set."""
         return {
             "outcome": self.outcome,
             "outcome_reason": self.outcome_reason,
@@ -134,17 +168,20 @@ class Decision:
             "authority": self.authority,
             "decided_on": self.decided_on.isoformat(),
             "case_ref": self.case_ref,
-            "rule_set": self.rule_set.to_dict(),
-            "settings": self.settings.to_dict() if self.settings else None,
+            "rule_set": fixed(("rule_set", self.rule_set), self.rule_set.to_dict),
+            "settings": fixed(("settings", self.settings), self.settings.to_dict) if self.settings else None,
             "criteria": [self._with_note(c.to_dict(), "criterion", c.id) for c in self.criteria],
             "derived": [self._with_note(d.to_dict(), "derived", d.name) for d in self.derived],
             "missing_facts": [m.to_dict() for m in self.missing_facts],
-            "disregarded": [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded],
+            "disregarded": fixed(("disregarded", self.disregarded),
+                                 lambda: [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded]),
             "outputs": {name: self._with_note({"text": text, "value": value}, "output", name)
                         for name, text, value in self.outputs},
             "engine": self.engine,
-            "variations": [v.to_dict() for v in self.variations],
+            "variations": fixed(("variations", self.variations), lambda: [v.to_dict() for v in self.variations]),
             "left_out": [item.to_dict() for item in self.left_out],
+            "what_would_change": [w.to_dict() for w in self.what_would_change],
+            "reference": self.reference,
         }
 
     def _with_note(self, item: dict, kind: str, name: str) -> dict:
@@ -152,5 +189,9 @@ class Decision:
         return dict(item, unconfirmed=note) if note else item
 
     def to_json(self) -> str:
-        """Stable JSON: the same case and rules always give the same bytes."""
-        return json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)
+        """Stable JSON: the same case and rules always give the same bytes.
+
+        Exactly ``json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)``;
+        the parts shared by every decision under a rule set are written once.
+        """
+        return stable_json.dumps(self._record(Fixed))

@@ -10,19 +10,34 @@ How it is used, and why (see the durable-rules notes shipped with the project):
 * a fresh session id per decision, removed in ``finally`` whatever happens;
 * facts, never events (an event is consumed by the first rule that matches);
 * the sentinel fact asserted last in the same batch;
-* an exception swallowed by the engine into the session state is raised again;
+* an exception recorded by the engine in the session state is raised again;
 * the definition is deep-copied before registration (the engine mutates it), and a
   ruleset already registered under the same content-derived name is reused.
+
+Rulesets are registered through durable-rules' Python ``Host``. A decision then drives
+the engine's C core directly, beneath the Python ``Host``/``Closure`` layer: assert the
+batch, then take each activation the engine schedules and mark it complete. That is the
+same sequence of C calls the Python layer makes, without building a ``Closure``, a
+``Content`` and a JSON copy of the session state for every rule that fires. What that
+layer guarded is guarded here (each with a test in tests/test_engine_adapter.py): an
+unhandled fact or an engine error raises; a duplicate fact is retried once in a fresh
+session; an exception the engine records in the session state is raised again; no
+action code runs inside the engine and no dispatcher thread exists.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
+import json
+import os
 import threading
 import uuid
 import warnings
 
 from durable import engine as _durable
+
+_core = _durable.durable_rules_engine      # durable-rules' C core, beneath its Python Host/Closure layer
 
 from .compile import READY, CompiledRuleSet
 from .diagnostics import EvaluationError
@@ -32,6 +47,17 @@ ENGINE_NAME = "durable-rules 2.0.28"
 # durable-rules 2.0.28 calls datetime.utcfromtimestamp for every action, deprecated from
 # Python 3.12; the warning is about the library, not the decision, so it is silenced here only.
 warnings.filterwarnings("ignore", message=r".*utcfromtimestamp.*", category=DeprecationWarning)
+
+
+def engine_fingerprint() -> str:
+    """The engine's version and build, as the rules cache keys it: a different engine may refuse other rules."""
+    parts = [ENGINE_NAME]
+    for module in (_durable, _durable.durable_rules_engine):
+        path = getattr(module, "__file__", None)
+        if path:
+            st = os.stat(path)
+            parts.append(f"{os.path.basename(path)}:{st.st_size}:{st.st_mtime_ns}")
+    return " ".join(parts)
 
 
 class _NoDispatchHost(_durable.Host):
@@ -70,11 +96,14 @@ class EngineLimitError(EvaluationError):
         self.culprits = culprits
 
 
-def _register(name: str, definition: dict) -> None:
+def _register(name: str, definition: dict):
+    """Register a deep copy of the definition; return the C handle of the new ruleset."""
     definition = copy.deepcopy(definition)
     for rule in definition.values():
         rule["run"] = _make_action(rule["run"])
-    _get_host().register_rulesets({name: definition})
+    host = _get_host()
+    host.register_rulesets({name: definition})
+    return host.get_ruleset(name)._handle
 
 
 def register(compiled: CompiledRuleSet) -> None:
@@ -87,11 +116,12 @@ def register(compiled: CompiledRuleSet) -> None:
         if compiled.name in _registered:
             return
         try:
-            _register(compiled.name, compiled.definition)
+            handle = _register(compiled.name, compiled.definition)
         except Exception as exc:                    # the engine reports only a numeric code
             raise EngineLimitError(f"the engine refused rule set {compiled.rule_set.id} ({exc})",
                                    _culprits(compiled)) from None
-        _registered[compiled.name] = True
+        labels = {rule_name: rule["run"] for rule_name, rule in compiled.definition.items()}
+        _registered[compiled.name] = (handle, labels)
 
 
 def _culprits(compiled: CompiledRuleSet) -> tuple:
@@ -112,40 +142,91 @@ def run(compiled: CompiledRuleSet, facts: list[dict]) -> list[tuple[str, dict]]:
 
     Each item is ``("criterion-id/status", bound fact)``.
     """
-    global _activations
-    register(compiled)
     for attempt in range(2):
         with _lock:
-            host = _get_host()
-            sid = uuid.uuid4().hex
-            batch = [dict(f, sid=sid) for f in facts]
-            if attempt:                             # a retry after a false duplicate (32-bit hash clash)
-                batch = [dict(f, n=i) for i, f in enumerate(batch)]
-            batch.append({"t": READY, "sid": sid})
-            _activations = []
+            if compiled.name not in _registered:    # first use, or the engine was replaced after a failure
+                register(compiled)
+            handle, labels = _registered[compiled.name]
+            sid = _session_id()
+            payload = _batch(facts, sid, attempt)
             try:
-                state = host.assert_facts(compiled.name, batch)
-            except _durable.MessageObservedException:
-                _delete(host, compiled.name, sid)
-                continue
+                code, state_handle = _core.assert_facts(handle, payload)
+                if code == _OBSERVED:
+                    if not _delete(handle, sid):
+                        raise EvaluationError("the engine could not remove a session")
+                    continue
+                if code != _DONE:
+                    raise EvaluationError(f"the engine did not handle every fact (code {code})")
+                fired = _activations_of(handle, state_handle, labels)
             except BaseException as exc:          # the engine's own state may be damaged: start a fresh one
+                _delete(handle, sid)
                 _discard_host()
-                raise EvaluationError(f"the engine failed on rule set {compiled.rule_set.id}: {exc}") from None
-            finally:
-                fired, _activations = _activations, None
-            if not _delete(host, compiled.name, sid):
+                if isinstance(exc, EvaluationError):
+                    raise EvaluationError(f"the engine failed on rule set {compiled.rule_set.id}: {exc}") from None
+                raise EvaluationError(f"the engine failed on rule set {compiled.rule_set.id}: {exc!r}") from None
+            if not _delete(handle, sid):
                 _discard_host()
                 raise EvaluationError("the engine could not remove a finished session; no decision was given")
-        if isinstance(state, dict) and state.get("exception"):
-            raise EvaluationError(f"a rule action failed inside the engine: {state['exception']}")
         return fired
     raise EvaluationError("the engine reported the same fact twice; no decision was made")
 
 
-def _delete(host, name, sid) -> bool:
+def _batch(facts: list[dict], sid: str, attempt: int) -> str:
+    """The facts, then the sentinel, each with the session id, as the JSON the engine reads."""
+    if attempt:                                 # a retry after a false duplicate (32-bit hash clash)
+        batch = [dict(f, sid=sid, n=i) for i, f in enumerate(facts)]
+    else:
+        batch = [dict(f, sid=sid) for f in facts]
+    batch.append({"t": READY, "sid": sid})
+    return json.dumps(batch, ensure_ascii=False)
+
+
+_sessions = itertools.count(1)
+_process = uuid.uuid4().hex[:12]
+
+
+def _session_id() -> str:
+    """A session id never used before in this process (one per decision; called under the lock)."""
+    return f"{_process}-{next(_sessions)}"
+
+
+_DONE, _NOT_HANDLED, _OBSERVED = 0, 1, 2         # the result codes of the C core's assert_facts
+
+
+def _activations_of(handle, state_handle, labels: dict) -> list[tuple[str, dict]]:
+    """Take every activation the engine scheduled for the session, in order, and mark each complete.
+
+    The same C calls as durable-rules' Python layer (start_action_for_state, then
+    complete_and_start_action until none is left), recording the rule and the fact it
+    bound instead of running Python code inside the engine.
+    """
+    fired = []
+    started = _core.start_action_for_state(handle, state_handle)
+    if not started:
+        return fired
+    state_text, message_text = started
+    if '"exception"' in state_text:             # an error the engine recorded in the session state
+        state = json.loads(state_text)
+        if state.get("exception"):
+            raise EvaluationError(f"the engine recorded an error in the session: {state['exception']}")
+    messages = []
+    while message_text:
+        messages.append(message_text)
+        message_text = _core.complete_and_start_action(handle, state_handle)
+    if messages:
+        for activation in json.loads("[" + ",".join(messages) + "]"):
+            if len(activation) != 1:
+                raise EvaluationError(f"the engine scheduled {len(activation)} actions at once")
+            (rule_name, bound), = activation.items()
+            fact = bound.get("x")
+            fired.append((labels[rule_name], dict(fact) if fact is not None else {}))
+    return fired
+
+
+def _delete(handle, sid) -> bool:
     """Remove a session; False if the engine could not (live sessions must never pile up)."""
     try:
-        host.delete_state(name, sid)
+        _core.delete_state(handle, sid)
     except Exception:
         return False
     return True

@@ -99,11 +99,15 @@ def materialise(facts, this_area: str, other_area: str):
     return facts
 
 
-def search(strategy: st.SearchStrategy, predicate, examples: int):
-    """The simplest generated value for which predicate holds, or None if none is found."""
+def search(strategy: st.SearchStrategy, predicate, examples: int, shrink: bool = True):
+    """The simplest generated value for which predicate holds, or None if none is found.
+
+    Without ``shrink`` the first value found is returned as generated.
+    """
+    phases = [Phase.generate, Phase.shrink] if shrink else [Phase.generate]
     try:
         return find(strategy, predicate, settings=settings(
             max_examples=examples, database=None, derandomize=True, deadline=None,
-            phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck)))
+            phases=phases, suppress_health_check=list(HealthCheck)))
     except NoSuchExample:
         return None

@@ -13,11 +13,12 @@ from importlib import resources
 from pathlib import Path
 
 from . import model as m
-from . import source, validate
+from . import letter_content, rules_cache, source, validate
 from .build import Builder
 from .checks import check_corpus
 from .completeness import check_completeness, check_settings_gaps, unused_settings
 from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean, sort_diagnostics
+from .source import SourceMap
 
 SHARED = "shared"                       # national law and shared agreements; every other folder is an authority
 AUTHORITY_FILE = "settings.yaml"        # an authority folder is one that holds its settings
@@ -78,7 +79,44 @@ def display_path(path) -> str:
 def read_corpus(root: Path) -> m.Corpus:
     """Read, schema-check and build every file; raise RuleFileError listing every problem."""
     files, problems = rule_files(root)
-    authorities = authority_folders(root)
+    return _read_and_build(files, problems, authority_folders(root))
+
+
+def read_corpus_cached(root: Path):
+    """As read_corpus, but through the rules cache (rules_cache.py): (corpus, store).
+
+    ``store`` is None when the files came from the cache. Otherwise calling ``store()``
+    records what was read, for the next load; call it only once the rules are accepted
+    in full (the engine has registered every rule set).
+    """
+    files, problems = rule_files(root)
+    if problems:
+        return read_corpus(root), None
+    try:
+        cache_key = rules_cache.key(files)
+    except OSError:
+        return read_corpus(root), None
+    cached = rules_cache.read(cache_key, files)
+    if cached is not None:
+        parsed = []
+        for (path, folder), (data, positions, _) in zip(files, cached):
+            name = display_path(path)
+            parsed.append((data, SourceMap(name, source.SpanTable(name, positions)), folder))
+        try:
+            return _build(parsed, authority_folders(root)), None
+        except Exception:               # the cache is never trusted: read the files again
+            pass
+    read: list = []
+    corpus = _read_and_build(files, [], authority_folders(root), read)
+
+    def store():
+        rules_cache.write(cache_key, [(path, folder, data, {k: (v.line, v.column) for k, v in smap.positions.items()})
+                                      for (path, folder), (data, smap, _) in zip(files, read)])
+    return corpus, store
+
+
+def _read_and_build(files, problems, authorities: tuple, read: list | None = None) -> m.Corpus:
+    """Read, schema-check and build the files; with ``read``, also collect (data, source map, folder) per file."""
     parsed = []
     for path, folder in files:
         name = display_path(path)
@@ -101,6 +139,8 @@ def read_corpus(root: Path) -> m.Corpus:
             parsed.append((data, smap, folder))
     if problems:
         raise RuleFileError(problems)
+    if read is not None:
+        read += [(data, SourceMap(smap.file, dict(smap.positions)), folder) for data, smap, folder in parsed]
     return _build(parsed, authorities)
 
 
@@ -111,7 +151,8 @@ def _renamed(d: Diagnostic, name: str) -> Diagnostic:
 def _kind_problem(data, smap) -> Diagnostic | None:
     if not isinstance(data, dict):
         return Diagnostic("E202", "a rule file must be a mapping of keys to values", smap.span(()), "$",
-                          "start the file with 'kind: rule-set' (or case-fields, setting-definitions, authority-settings)")
+                          "start the file with 'kind: rule-set' (or case-fields, setting-definitions, authority-settings, "
+                          "letter-content)")
     kind = data.get("kind")
     if kind is None:
         return Diagnostic("E201", "the file is missing the required key 'kind'", smap.span(()), "$",
@@ -124,8 +165,10 @@ def _kind_problem(data, smap) -> Diagnostic | None:
 
 def _build(parsed, authorities: tuple) -> m.Corpus:
     problems, fields, setting_defs, settings, rule_sets, folders, variations = [], {}, {}, [], [], {}, []
+    letter_contents = []
     lists_by_file = {id(d): d.get("choice_lists") or {} for d, _, _ in parsed if d["kind"] == "case-fields"}
     all_lists = {name: spec["values"] for lists in lists_by_file.values() for name, spec in lists.items()}
+    list_labels = {name: spec.get("labels") or {} for lists in lists_by_file.values() for name, spec in lists.items()}
     for data, smap, folder in parsed:
         builder = Builder(smap)
         folders[smap.file] = folder
@@ -134,7 +177,7 @@ def _build(parsed, authorities: tuple) -> m.Corpus:
             problems.append(Diagnostic("E303", f"{kind} belong in rules/shared/", smap.span(()), "$",
                                        "the facts and settings the rules use are defined once, for every authority"))
         if kind == "case-fields":
-            for field in _flatten(builder.fields(data["fields"], all_lists)):
+            for field in _flatten(builder.fields(data["fields"], all_lists, list_labels=list_labels)):
                 if field.path in fields:
                     problems.append(Diagnostic("E302", f"the case field '{field.path}' is defined twice", field.span,
                                                "$.fields." + ".fields.".join(field.path.split(".")),
@@ -150,6 +193,10 @@ def _build(parsed, authorities: tuple) -> m.Corpus:
         elif kind == "authority-settings":
             settings += builder.settings_versions(data)
             variations += builder.variations(data)
+        elif kind == "letter-content":
+            found, letter_problems = letter_content.build(data, smap, folder)
+            letter_contents += found
+            problems += letter_problems
         else:
             rule_sets.append(_members(builder.rule_set(data), folder, authorities, smap, problems))
         problems += builder.diagnostics
@@ -159,7 +206,7 @@ def _build(parsed, authorities: tuple) -> m.Corpus:
     if problems:
         raise RuleFileError(problems)
     corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations,
-                      authorities=authorities)
+                      letter_contents, authorities=authorities)
     sources = {smap.file: smap for _, smap, _ in parsed}
     # a gap between settings versions is shown beside the rule sets it leaves without values (E308);
     # the other completeness checks run only on rules that are otherwise sound

@@ -115,6 +115,54 @@ def evaluate(node, values: dict):
     return UNKNOWN if UNKNOWN in results else FALSE
 
 
+def compiled(node):
+    """The same three-valued reading as ``evaluate``, as a function of the values, built once per condition.
+
+    Decisions re-check the engine with this form (it avoids walking the tree for every
+    case); ``evaluate`` stays the plain reference reading that tests compare it with.
+    """
+    if isinstance(node, Atom):
+        return _compiled_atom(node)
+    if isinstance(node, Negation):
+        inner = compiled(node.item)
+
+        def negation(values):
+            result = inner(values)
+            return None if result is None else not result
+        return negation
+    parts = tuple(compiled(i) for i in node.items)
+    if isinstance(node, All):
+        def all_of(values):
+            results = [part(values) for part in parts]
+            if FALSE in results:
+                return FALSE
+            return UNKNOWN if UNKNOWN in results else TRUE
+        return all_of
+
+    def any_of(values):
+        results = [part(values) for part in parts]
+        if TRUE in results:
+            return TRUE
+        return UNKNOWN if UNKNOWN in results else FALSE
+    return any_of
+
+
+def _compiled_atom(atom: Atom):
+    if atom.ref_key is not None or atom.interval:
+        return lambda values: evaluate_atom(atom, values)
+    key, operand = atom.key, atom.value
+    if atom.op == "is_recorded":
+        return lambda values: TRUE if values.get(key) is not None else UNKNOWN
+    if atom.op == "not_recorded":
+        return lambda values: FALSE if values.get(key) is not None else UNKNOWN
+    test = EVALUATE[atom.op]
+
+    def scalar(values):
+        value = values.get(key)
+        return UNKNOWN if value is None else test(value, operand)
+    return scalar
+
+
 def evaluate_atom(atom: Atom, values: dict):
     operand = atom.value
     if atom.ref_key is not None:

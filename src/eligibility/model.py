@@ -88,6 +88,8 @@ class FieldDef:
     min_items: int = 0
     not_after_decision_date: bool = False
     dated_by: str | None = None     # for a list: the item's date field (items after the decision date are left out)
+    labels: tuple = ()              # ((value, plain words), ...) for choice and choices fields
+    never_suggest: str | None = None   # why a change to this fact is never suggested (disregarded, or cannot change)
 
     @property
     def label(self) -> str:
@@ -174,6 +176,7 @@ class OutcomeRule:
     when: object | None           # None means 'otherwise'
     text: str | None = None
     outputs: tuple = ()           # Outputs reported only when this outcome applies
+    favourable: bool = False      # the outcome the person hopes for (what_would_change aims at it)
 
 
 @dataclass(frozen=True)
@@ -259,5 +262,6 @@ class Corpus:
     rule_sets: list
     folders: dict                  # file path -> folder name (shared, leicester, ...)
     variations: list = field(default_factory=list)
+    letter_contents: list = field(default_factory=list)   # letter_content.LetterContent, national and per council
     warnings: list = field(default_factory=list)     # problems that do not stop the rules being used
     authorities: tuple = ()        # the authority folders: every folder under rules/ holding a settings.yaml

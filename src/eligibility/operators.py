@@ -71,13 +71,130 @@ DATE_TO_NUMBER = {op.name: op.number_form for op in TABLE if op.number_form}
 NUMBER_TO_DATE = {number: date for date, number in DATE_TO_NUMBER.items()}
 
 
+def integer_targets(op: str, n: int) -> list:
+    """The whole numbers nearest a threshold n that meet a comparison 'op n' (none for other operators)."""
+    return {"at_least": [n], "more_than": [n + 1], "at_most": [n], "less_than": [n - 1], "is": [n],
+            "is_not": [n + 1, n - 1]}.get(op, [])
+
+
 def for_type(value_type: str) -> frozenset:
     """The written operators that can compare a value of this type."""
     return frozenset(op.name for op in TABLE if op.written and value_type in op.types)
+
+
+# what an editor shows for each written operator (the published schemas carry it)
+SCHEMA_TEXT = {
+    "is": {
+        "description": "Is equal to this value.",
+        "examples": [
+            True
+        ]
+    },
+    "is_not": {
+        "description": "Is recorded and not equal to this value.",
+        "examples": [
+            "unplanned"
+        ]
+    },
+    "at_least": {
+        "description": "Is this number or more (or this date or later).",
+        "examples": [
+            18
+        ]
+    },
+    "at_most": {
+        "description": "Is this number or fewer (or this date or earlier).",
+        "examples": [
+            12
+        ]
+    },
+    "more_than": {
+        "description": "Is more than this number.",
+        "examples": [
+            0
+        ]
+    },
+    "less_than": {
+        "description": "Is less than this number.",
+        "examples": [
+            18
+        ]
+    },
+    "before": {
+        "description": "Is a date before this date.",
+        "examples": [
+            {
+                "decision": "date"
+            }
+        ]
+    },
+    "after": {
+        "description": "Is a date after this date.",
+        "examples": [
+            "2015-03-31"
+        ]
+    },
+    "on_or_before": {
+        "description": "Is a date on or before this date.",
+        "examples": [
+            {
+                "decision": "date"
+            }
+        ]
+    },
+    "on_or_after": {
+        "description": "Is a date on or after this date.",
+        "examples": [
+            "2015-04-01"
+        ]
+    },
+    "one_of": {
+        "description": "Is one of these values.",
+        "examples": [
+            [
+                "single",
+                "cumulative",
+                "domino"
+            ]
+        ]
+    },
+    "none_of": {
+        "description": "Is recorded and none of these values.",
+        "examples": [
+            [
+                "unplanned",
+                "discharged"
+            ]
+        ]
+    },
+    "is_recorded": {
+        "description": "The fact or value is recorded (write is_recorded: True); a missing fact is never treated as false.",
+        "examples": [
+            True
+        ]
+    },
+    "includes_any": {
+        "description": "A list of choices that includes at least one of these values.",
+        "examples": [
+            [
+                "needs_assistance",
+                "takes_significantly_longer"
+            ]
+        ]
+    },
+    "includes_none": {
+        "description": "A list of choices, recorded, that includes none of these values.",
+        "examples": [
+            [
+                "needs_assistance"
+            ]
+        ]
+    }
+}
 
 
 def schema_properties() -> dict:
     """The JSON Schema property of each written operator in a comparison (read by validate)."""
     forms = {"single": {"$ref": "#/$defs/operand"}, "list": {"$ref": "#/$defs/operand_list"},
              "flag": {"const": True, "x-hint": "write 'is_recorded: true'; a missing fact is never treated as false"}}
-    return {op.name: dict(forms[op.operand]) for op in TABLE if op.written}
+    return {op.name: {**forms[op.operand], **SCHEMA_TEXT.get(op.name, {})} for op in TABLE if op.written}

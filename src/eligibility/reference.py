@@ -8,7 +8,6 @@ rules engine (decide.py), never from here.
 from __future__ import annotations
 
 from . import logic
-from .cases import data_source_map
 from .decide import act_not_recorded, engine_input
 
 
@@ -16,11 +15,11 @@ def criterion_statuses(engine, case: dict, decision=None, authority=None, on=Non
     """criterion id -> 'met' | 'not_met' | 'unknown', computed without the rules engine.
 
     A criterion about a recorded act (not_met_when_not_recorded) that is unknown because
-    the act is not recorded is not met, as in a decision.
+    the act is not recorded is not met, as in a decision. Reached as ``Engine.reference_statuses``.
     """
-    decision, authority, on = engine._resolve(case, decision, authority, on, data_source_map())
+    decision, authority, on = engine.resolve(case, decision, authority, on)
     rule_set = engine.rule_set_for(decision, authority, on)
-    prepared = engine._prepared[id(rule_set)]
+    prepared = engine.prepared_for(rule_set)
     lookup, _, facts = engine_input(prepared, case.get("facts") or {}, authority, on,
                                     engine.settings_for(authority, on))
     words = {True: "met", False: "not_met", None: "unknown"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import textwrap
 
@@ -13,9 +14,25 @@ _HEADINGS = {"eligible": "ELIGIBLE", "not_eligible": "NOT ELIGIBLE",
              "insufficient_information": "INSUFFICIENT INFORMATION"}
 
 
+_WIDTH = 92
+
+
 def _wrap(text: str, indent: str, hanging: str | None = None) -> str:
-    return textwrap.fill(" ".join(text.split()), width=92, initial_indent=indent,
-                         subsequent_indent=indent if hanging is None else hanging)
+    """``textwrap.fill`` of the text with its whitespace collapsed, to 92 columns.
+
+    A text that fits on one line needs no wrapping; longer ones (criterion texts,
+    citations, the fixed blocks of a rule set) recur across decisions and are wrapped
+    once each.
+    """
+    text = " ".join(text.split())
+    if text and len(indent) + len(text) <= _WIDTH:
+        return indent + text
+    return _fill(text, indent, indent if hanging is None else hanging)
+
+
+@functools.lru_cache(maxsize=8192)
+def _fill(text: str, indent: str, hanging: str) -> str:
+    return textwrap.fill(text, width=_WIDTH, initial_indent=indent, subsequent_indent=hanging)
 
 
 def decision_text(d: Decision, source: str | None = None) -> str:
@@ -72,6 +89,13 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for missing in d.missing_facts:
             lines.append(f"  - {missing.fact}: {' '.join(missing.text.split())}")
             lines.append(f"      needed for: {', '.join(missing.needed_for)}")
+    if d.what_would_change:
+        lines.append("")
+        lines.append("What would change the outcome (each verified by deciding the changed case):")
+        for change_set in d.what_would_change:
+            changes = "; ".join(f"{c.fact} {_change_value(c.before)} → {_change_value(c.after)}"
+                                for c in change_set.changes)
+            lines.append(_wrap(f"- {changes}: {change_set.outcome}", "  ", "    "))
     if d.variations:
         lines.append("")
         lines.append(f"Declared local variations of {d.authority} that apply:")
@@ -83,6 +107,12 @@ def decision_text(d: Decision, source: str | None = None) -> str:
         for fact, text, citation in d.disregarded:
             lines.append(_wrap(f"- {fact}: {text} ({citation})", "  ", "    "))
     return "\n".join(lines) + "\n"
+
+
+def _change_value(value) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(value) + "]"
+    return "not recorded" if value is None else _output_value(value)
 
 
 def _output_value(value) -> str:

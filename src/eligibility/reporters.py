@@ -45,7 +45,7 @@ class TextReporter:
         files = len({d.span.file for d in diagnostics})
         self.out(f"{len(diagnostics)} problem(s) in {files} file(s). Nothing was decided.\n", err=True)
 
-    def rules_valid(self, engine, rule_sets, warnings=()):
+    def rules_valid(self, engine, rule_sets, warnings=(), rules_dir=None):
         if warnings:
             self.out(render.diagnostics_text(warnings), err=True)
         self.out(f"All rule files are valid: {len(rule_sets)} rule set(s), "
@@ -54,18 +54,29 @@ class TextReporter:
         for r in rule_sets:
             self.out(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} "
                      f"({r.file})\n")
+        if rules_dir is None:
+            self.out("These are the rules installed with the program. To check the files you are editing, name "
+                     "their folder: eligibility validate rules\n")
+        self.out(f"Next: run the case tests: eligibility test --rules {rules_dir or 'rules'} tests/cases/\n")
 
     def progress(self, done: int, total: int, label: str):
         step = max(1, total // 10)                  # about ten lines, however long the search
         if done == 1 or done == total or done % step == 0:
             self.out(f"[{done}/{total}] {label}\n", err=True)
 
-    def consistency(self, report):
+    def consistency(self, report, rules_dir=None):
         for difference in report.differences:
             self.out(render.difference_text(difference) + "\n")
         self.out(f"{len(report.differences)} undeclared difference(s) found; {report.cases_checked} generated cases "
                  f"checked in {report.searches} searches, {report.seconds:.1f} s "
                  f"({report.cases_per_second:.0f} cases/s).\n")
+        if report.differences:
+            self.out("Next: if a difference is intended, declare it as a variation in the authority's settings "
+                     "file (docs/rule-files.md, 'Declared variations'); if not, correct the rule or settings "
+                     "file. Then run consistency again.\n")
+        else:
+            self.out(f"Next: see which decisions your change alters: eligibility diff git:HEAD "
+                     f"{rules_dir or 'rules'} examples/cases tests/cases --generated 200\n")
 
     def variations(self, register, on):
         self.out(render.variations_text(register, on))
@@ -109,7 +120,7 @@ class JsonReporter:
     def rule_problems(self, diagnostics):
         self._write({"status": "invalid", "problems": [d.to_dict() for d in diagnostics]})
 
-    def rules_valid(self, engine, rule_sets, warnings=()):
+    def rules_valid(self, engine, rule_sets, warnings=(), rules_dir=None):
         listing = [{"id": r.id, "version": r.version, "decision": r.decision, "file": r.file,
                     "effective_from": r.effective_from.isoformat(),
                     "effective_to": r.effective_to.isoformat() if r.effective_to else None,
@@ -122,7 +133,7 @@ class JsonReporter:
     def progress(self, done: int, total: int, label: str):
         pass                                # one JSON document only: progress is for people
 
-    def consistency(self, report):
+    def consistency(self, report, rules_dir=None):
         self._write({"differences": [d.to_dict() for d in report.differences], "cases_checked": report.cases_checked,
                      "searches": report.searches, "seconds": round(report.seconds, 3),
                      "cases_per_second": round(report.cases_per_second, 1)})

@@ -3,10 +3,18 @@
 This is the only module that imports the YAML library. Loading is safe (no Python
 objects can be built from a file), rejects duplicate keys, and keeps dates and times
 as text so that later stages decide what a valid date is.
+
+Files are parsed with libyaml's C parser when PyYAML has it (about ten times faster).
+Whenever the C parser finds anything wrong, or the file uses an alias, the file is
+parsed again with the pure-Python parser, whose locations and messages are the ones
+reported: a valid file gives the same data and positions either way, and an invalid
+file gives exactly the same error.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import yaml
@@ -51,7 +59,7 @@ class _Unsupported(yaml.MarkedYAMLError):
 def _construct_mapping(loader, node, deep=False):
     seen = {}
     for key_node, _ in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.style is None:
+        if isinstance(key_node, yaml.ScalarNode) and key_node.style in (None, ""):    # plain: None (Python), "" (C)
             key_node.tag = "tag:yaml.org,2002:str"      # a key is a name: 'yes', 'no' and '2015' stay text
         key = loader.construct_object(key_node, deep=True)
         if isinstance(key, (list, dict)):
@@ -69,6 +77,85 @@ def _construct_mapping(loader, node, deep=False):
 
 _StrictLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_CSafeLoader = getattr(yaml, "CSafeLoader", None)       # None when PyYAML was built without libyaml
+
+if _CSafeLoader is not None:
+    class _FastLoader(_CSafeLoader):
+        """The same safe, strict construction over libyaml's C parser."""
+
+    _FastLoader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str)
+    _FastLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+# Characters on which libyaml is more lenient than the pure-Python parser (it accepts a tab
+# after a value and a byte-order mark inside the text) or counts lines differently: a file
+# holding any of them is always parsed in pure Python.
+_UNSURE = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
+
+
+class _Again(Exception):
+    """The fast parser cannot be trusted to word this file's problem: parse it again in pure Python."""
+
+
+def _parse_fast(text: str):
+    """(data, root node) from the C parser; _Again for an empty file, an alias or any error."""
+    if _CSafeLoader is None or _UNSURE.search(text):
+        raise _Again
+    loader = _FastLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None or _unsure_nodes(node):
+            raise _Again
+        return loader.construct_document(node), node
+    except _Again:
+        raise
+    except Exception:           # any problem at all is reported by the pure-Python parser, word for word
+        raise _Again from None
+    finally:
+        loader.dispose()
+
+
+def _unsure_nodes(root) -> bool:
+    """True if any node is reached twice (the C parser resolves an alias to the anchored node
+    itself), or is an empty value, whose position libyaml sometimes gives one column apart."""
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            if node.value == "" and not node.style:
+                return True
+        elif isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                stack.append(key_node)
+                stack.append(value_node)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return False
+
+
+class SpanTable(Mapping):
+    """Positions kept as (line, column) pairs, each made a Span only when asked for (rules read from the cache)."""
+
+    def __init__(self, file: str, positions: dict):
+        self._file = file
+        self._positions = positions
+
+    def __getitem__(self, path) -> Span:
+        line, column = self._positions[path]
+        return Span(self._file, line, column)
+
+    def __contains__(self, path) -> bool:
+        return path in self._positions
+
+    def __iter__(self):
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
 
 
 @dataclass
@@ -120,6 +207,13 @@ class YamlProblem(Exception):
 
 def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
     """Parse one YAML document into (data, SourceMap); raise YamlProblem if it cannot be read."""
+    try:
+        data, node = _parse_fast(text)
+        limits.check_shape(data)            # too deep or too large: the pure-Python parser says where
+    except (_Again, limits.InputRefused):
+        pass
+    else:
+        return data, SourceMap.from_node(node, file)
     syntax, duplicate, empty = (("E101", "E102", "E103") if code_prefix == "E" else ("C401", "C401", "C401"))
     too_large = "E104" if code_prefix == "E" else "C406"
     loader = None
@@ -227,7 +321,11 @@ def read(path, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
                                      f"the data is nested more than {limits.MAX_DEPTH} levels deep here",
                                      Span(file, *deep), hint="no case or rule needs this much nesting; check the "
                                                              "brackets and indentation here"))
-    return parse(text, file, code_prefix=code_prefix)
+    data, smap = parse(text, file, code_prefix=code_prefix)
+    too_large = limits.shape_problem(data, smap, "E104" if code_prefix == "E" else "C406")
+    if too_large is not None:
+        raise YamlProblem(too_large)
+    return data, smap
 
 
-__all__ = ["KEY", "SourceMap", "YamlProblem", "parse", "read", "json_path"]
+__all__ = ["KEY", "SourceMap", "SpanTable", "YamlProblem", "parse", "read", "json_path"]

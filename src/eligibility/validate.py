@@ -4,6 +4,9 @@ This is the only module that imports ``jsonschema``. It turns each schema error 
 a :class:`Diagnostic` written for the person who wrote the file: what was expected,
 what was found, where (via the :class:`SourceMap`), and a hint, including
 "did you mean" for misspelt keys.
+
+``jsonschema`` is imported on first use, not with this module: a valid case, and rules
+read from the rules cache, never need it, and importing it costs more than deciding.
 """
 
 from __future__ import annotations
@@ -13,17 +16,12 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-import jsonschema
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-
 from . import operators
 from .dates import is_date
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
-RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings")
-_BASE = "https://eligibility.example/schemas/"
+RULE_FILE_KINDS = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "letter-content")
 _TYPE_WORDS = {
     "boolean": "true or false",
     "integer": "a whole number",
@@ -48,26 +46,36 @@ def rule_set_schema() -> dict:
     return schema
 
 
-def _schema(name: str) -> dict:
+def shipped_schema(name: str) -> dict:
+    """A shipped schema as files are checked against it (the rule-set schema with the operator table's operators)."""
     return rule_set_schema() if name == "rule-set" else load_schema(name)
 
 
-def _common(authorities: tuple) -> dict:
+def common_schema(authorities: tuple) -> dict:
     """The shared definitions, with the authorities found in the rules folder (when known) as the only names allowed."""
     common = load_schema("common")
     if authorities:
         common["$defs"]["authority"] = {
+            **{k: v for k, v in common["$defs"].get("authority", {}).items() if k in ("description", "examples")},
             "enum": list(authorities),
             "x-hint": f"the authorities are the folders under rules/ that hold a settings.yaml: {', '.join(authorities)}"}
     return common
 
 
+def _retrieve(uri: str):
+    """A shipped schema that another refers to, found by its file name (the part after the last '/')."""
+    from referencing import Resource
+    return Resource.from_contents(shipped_schema(uri.rsplit("/", 1)[-1].removesuffix(".schema.json")))
+
+
 @lru_cache(maxsize=None)
-def _registry(authorities: tuple = ()) -> Registry:
-    names = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file", "case-tests")
-    pairs = [(_BASE + f"{n}.schema.json", Resource.from_contents(_schema(n))) for n in names]
-    pairs.append((_BASE + "common.schema.json", Resource.from_contents(_common(authorities))))
-    return Registry().with_resources(pairs)
+def _registry(authorities: tuple = ()):
+    from referencing import Registry, Resource
+    names = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
+             "case-tests", "letter-content", "decision-record", "problem", "batch-line")
+    pairs = [(f"{n}.schema.json", Resource.from_contents(shipped_schema(n))) for n in names]
+    pairs.append(("common.schema.json", Resource.from_contents(common_schema(authorities))))
+    return Registry(retrieve=_retrieve).with_resources(pairs)
 
 
 def _is_whole_number(_checker, value) -> bool:
@@ -75,16 +83,26 @@ def _is_whole_number(_checker, value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _format_checker() -> FormatChecker:
+def _format_checker():
     """JSON Schema formats, with 'date' checked by the one strict is_date (the library's own check
     follows the Python version: from 3.11 it accepts week dates such as 2020-W09-6)."""
+    from jsonschema import FormatChecker
     checker = FormatChecker()
     checker.checks("date")(lambda value: not isinstance(value, str) or is_date(value))
     return checker
 
 
-_Validator = jsonschema.validators.extend(
-    Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_whole_number))
+@lru_cache(maxsize=None)
+def _validator_class():
+    """The Draft 2020-12 validator with ``integer`` meaning a true int (imports jsonschema on first use)."""
+    import jsonschema
+    from jsonschema import Draft202012Validator
+    return jsonschema.validators.extend(
+        Draft202012Validator, type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_whole_number))
+
+
+def _new_validator(schema: dict, **kwargs):
+    return _validator_class()(schema, format_checker=_format_checker(), **kwargs)
 
 
 def _inline(schema, registry_schemas: dict):
@@ -101,15 +119,26 @@ def _inline(schema, registry_schemas: dict):
     return schema
 
 
-@lru_cache(maxsize=None)
-def _validator(name: str, authorities: tuple = ()) -> Draft202012Validator:
-    return _Validator(_schema(name), registry=_registry(authorities), format_checker=_format_checker())
+def standalone_schema(name: str, authorities: tuple = ()) -> dict:
+    """A shipped schema with its references to common.schema.json written out in place."""
+    return _inline(shipped_schema(name), {"common": common_schema(tuple(authorities))})
+
+
+def check_against(name: str, data, authorities: tuple = ()) -> list[str]:
+    """Where data breaks a shipped schema, as 'path: message' lines (empty when it conforms)."""
+    validator = _new_validator(shipped_schema(name), registry=_registry(tuple(authorities)))
+    return [f"{json_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
 
 
 @lru_cache(maxsize=None)
-def _envelope_validator(authorities: tuple = ()) -> Draft202012Validator:
-    schema = _inline(load_schema("case-file"), {"common": _common(authorities)})
-    return _Validator(schema, format_checker=_format_checker())
+def _validator(name: str, authorities: tuple = ()):
+    return _new_validator(shipped_schema(name), registry=_registry(authorities))
+
+
+@lru_cache(maxsize=None)
+def _envelope_validator(authorities: tuple = ()):
+    schema = _inline(load_schema("case-file"), {"common": common_schema(authorities)})
+    return _new_validator(schema)
 
 
 def check_rule_file(data, kind: str, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
@@ -129,7 +158,14 @@ class FactsValidator:
     """Checks case facts against a schema generated from the case fields."""
 
     def __init__(self, schema: dict):
-        self._validator = _Validator(schema, format_checker=_format_checker())
+        self._schema = schema
+        self._built = None
+
+    @property
+    def _validator(self):
+        if self._built is None:                 # built on first use (a benign race: both builds are equal)
+            self._built = _new_validator(self._schema)
+        return self._built
 
     def is_valid(self, facts) -> bool:
         return self._validator.is_valid(facts)
@@ -201,7 +237,8 @@ def _convert(error, smap, family, prefix):
                            smap.span(path + (bad,), key=True), json_path(path + (bad,)), hint)]
     if kind in ("oneOf", "anyOf"):
         if isinstance(error.instance, dict) and error.context:
-            best = jsonschema.exceptions.best_match(error.context)
+            from jsonschema.exceptions import best_match
+            best = best_match(error.context)
             return _convert(best, smap, family, prefix)
         return [Diagnostic(_code("type", family), f"{_describe(path)} is {_show(error.instance)}, "
                            "which cannot be used here", smap.span(path), where, hint)]
