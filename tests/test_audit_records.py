@@ -112,11 +112,12 @@ def test_facts_changed_in_a_record_are_caught(engine, issued, tmp_path):
     assert "derived[unable_outcomes].value" in fields
 
 
-def _close(rules: Path, file: str, end: str) -> None:
+def _close(rules: Path, file: str, end: str, ends: str | None = None) -> None:
+    """Give the version an end date; ``ends``: why nothing follows it (needed when it is the last)."""
     path = rules / file
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("effective_from: 2015-04-01\n", f"effective_from: 2015-04-01\neffective_to: {end}\n",
-                                 1), encoding="utf-8")
+    closed = f"effective_from: 2015-04-01\neffective_to: {end}\n" + (f"ends: {ends}\n" if ends else "")
+    path.write_text(text.replace("effective_from: 2015-04-01\n", closed, 1), encoding="utf-8")
 
 
 def _close_settings_and_add_version(rules: Path, authority: str, end: str, start: str) -> None:
@@ -132,7 +133,7 @@ def _close_settings_and_add_version(rules: Path, authority: str, end: str, start
 
 
 def test_a_record_verifies_after_its_rule_set_is_closed(issued, rules_copy):
-    _close(rules_copy, "shared/adult-eligibility.yaml", "2029-12-31")
+    _close(rules_copy, "shared/adult-eligibility.yaml", "2029-12-31", ends="Repealed with nothing in its place.")
     assert eligibility.load(rules_copy).rule_set_for("adult-eligibility", "rutland",
                                                       __import__("datetime").date(2024, 5, 1)).effective_to
     result = run("verify", issued, "--rules", rules_copy)

@@ -53,7 +53,8 @@ def test_bad_cases(fixture, monkeypatch, update_golden):
 
 def test_every_code_has_a_bad_file():
     covered = {p.name[:4] for p in RULE_FIXTURES + CASE_FIXTURES}
-    assert covered == {code for code in CODES if code != "X501"}   # X501 is an engine failure, not a file
+    # X501 is an engine failure, not a file; warnings (W) do not stop the rules being used
+    assert covered == {code for code in CODES if code != "X501" and not code.startswith("W")}
 
 
 def test_every_code_is_documented_with_a_real_message():

@@ -97,7 +97,7 @@ def test_an_unchanged_copy_exits_0(copy):
 
 
 def test_only_closing_a_version_is_provenance_only_and_exits_0(copy):
-    _edit(copy, ADULT, "effective_from: 2015-04-01\n", "effective_from: 2015-04-01\neffective_to: 2030-12-31\n")
+    _edit(copy, ADULT, "effective_from: 2015-04-01\n", "effective_from: 2015-04-01\neffective_to: 2030-12-31\nends: Repealed with nothing in its place (a test change).\n")
     result = run("diff", "rules", str(copy), "examples/cases", "--format", "json")
     assert result.exit_code == 0
     report = json.loads(result.stdout)
@@ -116,7 +116,7 @@ def test_only_closing_a_version_is_provenance_only_and_exits_0(copy):
 
 def test_generated_cases_reach_both_sides_of_a_closed_period(copy):
     """Closing a version with nothing after it leaves later cases undecided: the generated cases show it."""
-    _edit(copy, ADULT, "effective_from: 2015-04-01\n", "effective_from: 2015-04-01\neffective_to: 2030-12-31\n")
+    _edit(copy, ADULT, "effective_from: 2015-04-01\n", "effective_from: 2015-04-01\neffective_to: 2030-12-31\nends: Repealed with nothing in its place (a test change).\n")
     first = run("diff", "rules", str(copy), "--generated", "12", "--format", "json")
     assert first.exit_code == 1
     report = json.loads(first.stdout)

@@ -41,6 +41,7 @@ def test_engine_agrees_with_reference_on_every_operator(operators, data):
     assert engine_statuses == operators.reference_statuses(case)
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_engine_agrees_with_reference_on_adult_eligibility(engine, data):
     on = data.draw(dates_around(dt.date(2015, 4, 1), dt.date(2024, 2, 29)).filter(lambda d: d >= dt.date(2015, 4, 1)))
@@ -51,6 +52,7 @@ def test_engine_agrees_with_reference_on_adult_eligibility(engine, data):
     assert {c.id: c.status for c in decision.criteria} == engine.reference_statuses(case)
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_order_of_facts_given_to_the_engine_never_changes_the_decision(operators, data):
     case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
@@ -60,6 +62,7 @@ def test_order_of_facts_given_to_the_engine_never_changes_the_decision(operators
     assert operators._decide(case, fact_order=order).to_json() == operators.decide(case).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_order_of_keys_in_the_case_never_changes_the_decision(operators, data):
     case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
@@ -69,6 +72,7 @@ def test_order_of_keys_in_the_case_never_changes_the_decision(operators, data):
     assert operators.decide(shuffled).to_json() == operators.decide(case).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_order_of_list_items_never_changes_the_outcome_or_any_criterion(operators, data):
     case = data.draw(_case_strategy(operators, dates_around(*BOUNDARIES)))
@@ -89,6 +93,7 @@ def test_order_of_list_items_never_changes_the_outcome_or_any_criterion(operator
     assert len(order_free) < len(rule_set.criteria)
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_same_case_gives_byte_identical_json(engine, data):
     case = data.draw(_case_strategy(engine, st.dates(dt.date(1940, 1, 1), dt.date(2026, 1, 1)),
@@ -97,6 +102,7 @@ def test_same_case_gives_byte_identical_json(engine, data):
     assert engine.decide(case).to_json() == engine.decide(json.loads(json.dumps(case))).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_care_a_carer_provides_never_changes_adult_eligibility(engine, data):
     case = data.draw(_case_strategy(engine, st.dates(dt.date(1940, 1, 1), dt.date(2026, 1, 1)),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import shutil
 
 import pytest
@@ -21,7 +22,9 @@ import eligibility
 from conftest import RULES
 from eligibility import consistency, generate
 from eligibility.cli import cli
-from eligibility.scope import AUTHORITIES
+from eligibility.loader import authority_folders
+
+AUTHORITIES = authority_folders(RULES)
 
 PAIRS = list(itertools.combinations(AUTHORITIES, 2))
 
@@ -54,6 +57,7 @@ def test_every_decision_kind_is_checked_on_both_sides_of_every_change(engine, pl
         assert {day, day - consistency.dt.timedelta(days=1)} & dates >= {day}
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_equivalent_cases_get_the_same_outcome_and_criteria_unless_a_variation_is_declared(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -63,6 +67,7 @@ def test_equivalent_cases_get_the_same_outcome_and_criteria_unless_a_variation_i
     assert problems == ()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_same_inputs_give_byte_identical_json(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -71,6 +76,7 @@ def test_same_inputs_give_byte_identical_json(engine, plan, data):
     assert first == _decide(engine, decision, authority, on, copy.deepcopy(facts)).to_json()
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_engine_and_reference_evaluator_agree(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -101,6 +107,7 @@ def _without(facts, paths):
     return out
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_filling_in_a_missing_fact_never_changes_a_decided_outcome(engine, plan, data):
     decision, on, facts = _draw_case(engine, plan, data)
@@ -131,6 +138,7 @@ def test_adding_an_unmet_outcome_never_makes_an_eligible_person_ineligible(engin
         assert after.outcome == "eligible"
 
 
+@pytest.mark.slow
 @given(data=st.data())
 def test_facts_the_law_excludes_never_change_a_decision(engine, data):
     decision = data.draw(st.sampled_from([d for d in engine.decisions
@@ -154,10 +162,12 @@ def _consistency(*args):
     return result
 
 
+@pytest.mark.slow
 def test_consistency_finds_no_undeclared_difference_in_the_shipped_rules():
     result = _consistency("--examples", "15")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("0 undeclared difference(s) found")
+    assert result.stdout.startswith("0 undeclared difference(s) found")      # progress goes to stderr
+    assert re.search(r"^\[(\d+)/\1\] ", result.stderr, re.M), result.stderr      # ... up to the last search
 
 
 def _copy_rules(tmp_path):
@@ -166,6 +176,7 @@ def _copy_rules(tmp_path):
     return target
 
 
+@pytest.mark.slow
 def test_consistency_catches_an_authority_restating_a_shared_criterion_more_strictly(tmp_path):
     rules = _copy_rules(tmp_path)
     shared = rules / "shared" / "rehab-placement-approval-2015.yaml"
@@ -193,6 +204,7 @@ def test_consistency_catches_an_authority_restating_a_shared_criterion_more_stri
     assert '"negative_drug_screens": 2' in result.output            # shrunk to the boundary
 
 
+@pytest.mark.slow
 def test_consistency_catches_a_setting_that_changes_an_outcome_without_a_declared_variation(tmp_path):
     rules = _copy_rules(tmp_path)
     settings = rules / "rutland" / "settings.yaml"
@@ -222,6 +234,7 @@ def test_a_national_decision_restated_by_an_authority_is_a_validation_error(tmp_
     assert "E311" in codes
 
 
+@pytest.mark.slow
 def test_variations_register_lists_each_declared_variation_with_its_justification():
     result = CliRunner().invoke(cli, ["variations", "--on", "2023-06-01", "--format", "json"])
     assert result.exit_code == 0

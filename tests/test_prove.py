@@ -20,7 +20,7 @@ from conftest import RULES
 from eligibility import consistency, generate, prove
 from eligibility.cli import cli
 from eligibility.diagnostics import CaseError
-from eligibility.scope import AUTHORITIES
+from strategies import AUTHORITIES
 
 
 def _prove(*args):
@@ -200,7 +200,10 @@ def test_prove_says_it_cannot_prove_a_decision_it_cannot_encode_and_never_claims
 """
     assert criterion in text
     more = "".join(criterion.replace("impaired-social-functioning", f"coping-check-{n}") for n in range(10))
-    gateway.write_text(text.replace(criterion, criterion + more))
+    read = "        - {criterion: impaired-social-functioning}\n"
+    assert text.count(read) == 1
+    reads_more = "".join(read.replace("impaired-social-functioning", f"coping-check-{n}") for n in range(10))
+    gateway.write_text(text.replace(criterion, criterion + more).replace(read, read + reads_more))  # every criterion counts
     assert __import__("eligibility").check_rules(rules) == []
     result = _prove("--rules", str(rules), "--decision", "ld-service-gateway", "--on", "2023-06-01")
     assert result.exit_code == 3, result.output

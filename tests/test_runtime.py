@@ -12,6 +12,8 @@ import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
 import eligibility
 from conftest import EXAMPLES, RULES
 from eligibility.cases import read_case
@@ -46,6 +48,7 @@ def _rss_bytes() -> int:
 RSS_GROWTH_LIMIT = 16 * 1024 * 1024
 
 
+@pytest.mark.slow
 def test_memory_stays_flat_over_20000_decisions(engine):
     cases = _example_cases()
     expected = {name: engine.decide(data).outcome for name, data in cases}

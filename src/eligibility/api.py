@@ -19,11 +19,14 @@ import dataclasses
 import datetime as dt
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
+from . import limits
 from . import model as m
 from . import what_would_change
-from .cases import CaseChecker, data_source_map, is_date
+from .cases import CaseChecker, data_source_map
+from .dates import is_date
 from . import durable_engine
 from .compile import compile_rule_set
 from .decide import Prepared, decide
@@ -31,7 +34,7 @@ from .durable_engine import EngineLimitError
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
 from .loader import bundled_rules_dir, read_corpus_cached
-from .scope import AUTHORITIES, Scope
+from .scope import Scope
 
 
 def load(path: str | os.PathLike | None = None) -> "Engine":
@@ -69,12 +72,13 @@ class Engine:
         """
         self.corpus = corpus
         self.root = root
-        self.checker = CaseChecker(corpus.vocabulary)
+        self.checker = CaseChecker(corpus.vocabulary, corpus.authorities)
         self._prepared = {}
         self._in_force = {}                         # (decision, authority, date) -> what a decision needs
         refused = []
         for rule_set in corpus.rule_sets:
-            compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set))
+            compiled = compile_rule_set(rule_set, Scope(corpus.vocabulary, corpus.setting_defs, rule_set,
+                                                        corpus.authorities))
             file = f"{corpus.folders[rule_set.file]}/{os.path.basename(rule_set.file)}"
             if register:
                 try:
@@ -91,6 +95,11 @@ class Engine:
         return self._prepared[_key(rule_set)]
 
     # -- what is loaded ------------------------------------------------------------------
+    @property
+    def authorities(self) -> tuple:
+        """The authorities: every folder of the rules directory that holds a settings.yaml."""
+        return self.corpus.authorities
+
     @property
     def decisions(self) -> list[str]:
         return sorted({rs.decision for rs in self.corpus.rule_sets})
@@ -109,9 +118,9 @@ class Engine:
         """Every problem with a case (as data or as read from a file); empty when valid."""
         return self.checker.check(case, smap or data_source_map())
 
-    def decide(self, case: dict, decision: str | None = None, authority: str | None = None,
+    def decide(self, case: Mapping, decision: str | None = None, authority: str | None = None,
                on: dt.date | str | None = None, *, smap=None, suggest_changes: bool = False) -> Decision:
-        """Decide one case. Arguments override what the case itself says.
+        """Decide one case (any mapping). Arguments override what the case itself says.
 
         With ``suggest_changes=True`` (as the command line and letters use it), a decision whose
         outcome is not the favourable one also lists what would change it
@@ -126,13 +135,17 @@ class Engine:
         if suggest_changes:
             rule_set = self.rule_set_for(result.decision, result.authority, result.decided_on)
             settings = self.settings_for(result.authority, result.decided_on)
-            changes = what_would_change.search(self, self.prepared_for(rule_set), case, result, settings)
+            changes = what_would_change.search(self, self.prepared_for(rule_set), _plain(case), result, settings)
             if changes:
                 result = dataclasses.replace(result, what_would_change=changes)
         return result
 
     def _decide(self, case, decision=None, authority=None, on=None, *, smap=None, fact_order=None) -> Decision:
         smap = smap or data_source_map()
+        too_large = limits.shape_problem(case, smap, "C406")
+        if too_large is not None:
+            raise CaseError([too_large])
+        case = _plain(case)
         problems = self.check_case(case, smap)
         if problems and _has_dates(case):
             case = _dates_as_text(case)
@@ -192,9 +205,9 @@ class Engine:
         if authority is None:
             problems.append(Diagnostic("C404", "the case does not say which authority it is with", where, "$",
                                        "give --authority or 'authority:' in the case"))
-        elif not isinstance(authority, str) or authority not in AUTHORITIES:
+        elif not isinstance(authority, str) or authority not in self.authorities:
             problems.append(Diagnostic("C404", f"'{authority}' is not an authority", *at("authority"),
-                                       did_you_mean(authority, AUTHORITIES) or f"one of: {', '.join(AUTHORITIES)}"))
+                                       did_you_mean(authority, self.authorities) or f"one of: {', '.join(self.authorities)}"))
         if on is None:
             problems.append(Diagnostic("C404", "the case does not say which date to decide it as at", where, "$",
                                        "give --on YYYY-MM-DD or 'assessment_date:' in the case"))
@@ -214,8 +227,9 @@ class Engine:
         where, path = smap.span(("assessment_date",)), "$.assessment_date" if ("assessment_date",) in smap.positions else "$"
         if decision not in self.decisions:
             where, path = smap.span(("decision",)), "$.decision" if ("decision",) in smap.positions else "$"
+            close = did_you_mean(decision, self.decisions)
             return Diagnostic("C405", f"no rule set makes '{decision}' decisions", where, path,
-                              did_you_mean(decision, self.decisions) or f"known decisions: {', '.join(self.decisions)}")
+                              (f"{close} " if close else "") + f"known decisions: {', '.join(self.decisions)}")
         periods = sorted(f"{rs.period} (version {rs.version})" for rs in self.corpus.rule_sets
                          if rs.decision == decision and authority in rs.applies_to)
         return Diagnostic("C405", f"no rules for '{decision}' are in force for {authority} on {on.isoformat()}",
@@ -232,6 +246,15 @@ def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[D
     return [Diagnostic("E309", f"criterion '{cid}' is too complex for the rules engine ({exc})",
                        spans[cid][0] or Span(rule_set.file), f"$.criteria[{spans[cid][1]}]", hint)
             for cid in exc.culprits]
+
+
+def _plain(value):
+    """Case data as plain dicts and lists (a case may be given as any mapping, e.g. a mappingproxy)."""
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
 
 
 def _key(rule_set: m.RuleSet) -> tuple:

@@ -12,6 +12,7 @@ import hashlib
 import json
 
 from . import model as m
+from . import operators
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
@@ -25,12 +26,12 @@ def digest(data) -> str:
 def identity_digest(data: dict) -> str:
     """The digest that identifies a rule-set or settings version in decision records.
 
-    It covers everything except the end date (`effective_to`): closing a version, or adding
-    a newer one after it, cannot change how it decides a date inside its period, so records
-    issued under it keep pointing at a version that still exists (docs/architecture.md,
-    "Decision records and their rule identity").
+    It covers everything except the end date (`effective_to`) and the reason a last version
+    ends (`ends`): closing a version, or adding a newer one after it, cannot change how it
+    decides a date inside its period, so records issued under it keep pointing at a version
+    that still exists (docs/architecture.md, "Decision records and their rule identity").
     """
-    return digest({key: value for key, value in data.items() if key != "effective_to"})
+    return digest({key: value for key, value in data.items() if key not in ("effective_to", "ends")})
 
 
 def to_date(text):
@@ -71,7 +72,7 @@ class Builder:
             items = tuple(self.condition(c, path + (key, i)) for i, c in enumerate(data[key]))
             return m.AllOf(items) if key == "all" else m.AnyOf(items)
         subjects = [k for k in m.REFERENCE_KINDS if k in data]
-        ops = [k for k in m.OPERATORS if k in data]
+        ops = [k for k in operators.WRITTEN if k in data]
         if len(subjects) != 1:
             self.problem(path, "a comparison must name exactly one of fact, derived, setting or decision"
                          + (f" (found {', '.join(subjects)})" if subjects else ""),
@@ -80,7 +81,7 @@ class Builder:
         if len(ops) != 1:
             self.problem(path, "a comparison must have exactly one way of comparing"
                          + (f" (found {', '.join(ops)})" if ops else ""),
-                         f"use one of: {', '.join(m.OPERATORS)}")
+                         f"use one of: {', '.join(operators.WRITTEN)}")
             return m.AllOf(())
         subject = m.Ref(subjects[0], data[subjects[0]])
         op = ops[0]
@@ -112,10 +113,10 @@ class Builder:
         return m.RuleSet(
             id=data["id"], decision=data["decision"], version=str(data["version"]), title=data["title"],
             effective_from=to_date(data["effective_from"]), effective_to=to_date(data.get("effective_to")),
-            applies_to=tuple(data["applies_to"]), sources=tuple(data["sources"]), derived=derived,
+            applies_to=tuple(data.get("applies_to") or ()), sources=tuple(data["sources"]), derived=derived,
             criteria=criteria, outcomes=outcomes, disregards=disregards, outputs=outputs,
             digest=identity_digest(data), file=self.smap.file, notes=data.get("notes"), span=self.smap.span(()),
-            national=bool(data.get("national", False)))
+            national=bool(data.get("national", False)), ends=data.get("ends"))
 
     def outcome(self, data: dict, path, last: bool) -> m.OutcomeRule:
         if ("when" in data) == ("otherwise" in data):
@@ -251,17 +252,27 @@ class Builder:
                 for name, s in data["settings"].items()]
 
     def settings_versions(self, data: dict) -> list[m.SettingsVersion]:
-        out = []
-        for i, v in enumerate(data["versions"]):
-            out.append(m.SettingsVersion(
+        """The versions in date order. A version lists only what changes: every value it does not
+        give carries forward, with its source, from the version before it."""
+        built, in_force, origins, unconfirmed = {}, {}, {}, {}
+        order = sorted(range(len(data["versions"])), key=lambda i: str(data["versions"][i]["effective_from"]))
+        for i in order:
+            v = data["versions"][i]
+            in_force = {**in_force, **v["settings"]}
+            unconfirmed = {**{k: note for k, note in unconfirmed.items() if k not in v["settings"]},
+                           **{k: self._unconfirmed_note(("versions", i, "settings", k), s)
+                              for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}}
+            origins = {**origins, **{name: (str(v["version"]), self.smap.span(("versions", i, "settings", name), key=True))
+                                     for name in v["settings"]}}
+            built[i] = m.SettingsVersion(
                 authority=data["authority"], council=data["name"], version=str(v["version"]),
                 effective_from=to_date(v["effective_from"]), effective_to=to_date(v.get("effective_to")),
-                values={k: s["value"] for k, s in v["settings"].items()},
-                sources={k: s["source"] for k, s in v["settings"].items()},
-                digest=identity_digest(v), file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
-                unconfirmed={k: self._unconfirmed_note(("versions", i, "settings", k), s)
-                             for k, s in v["settings"].items() if s.get("confidence") == "unconfirmed"}))
-        return out
+                values={k: s["value"] for k, s in in_force.items()},
+                sources={k: s["source"] for k, s in in_force.items()},
+                digest=identity_digest({**v, "settings": in_force}),   # the values in force, whichever version set them
+                file=self.smap.file, span=self.smap.span(("versions", i)), area=data.get("area"),
+                ends=v.get("ends"), origins=origins, unconfirmed=unconfirmed)
+        return [built[i] for i in range(len(built))]             # in file order, as positions in the file expect
 
     def _not_met_when_not_recorded(self, c: dict, path: tuple) -> str | None:
         """The fact that records an act (a refusal, a request): it must be one the condition reads."""
@@ -289,5 +300,5 @@ class Builder:
             settings=tuple(v.get("settings", ())), criteria=tuple(v.get("criteria", ())),
             outputs=tuple(v.get("outputs", ())), outcome_may_differ=bool(v.get("outcome_may_differ", False)),
             justification=v["justification"], source=v["source"], effective_from=to_date(v["effective_from"]),
-            effective_to=to_date(v.get("effective_to")), span=self.smap.span(("variations", i)))
+            effective_to=to_date(v.get("effective_to")), span=self.smap.span(("variations", i)), file=self.smap.file)
             for i, v in enumerate(data.get("variations") or ())]

@@ -14,7 +14,8 @@ import re
 
 from . import model as m
 from .values import nested_get as values_nested
-from . import source, validate
+from . import limits, source, validate
+from .dates import is_date
 from .diagnostics import Diagnostic, Span
 
 _SLUG = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
@@ -84,7 +85,8 @@ class CaseChecker:
     does the JSON Schema validator run, to describe every problem with its location.
     """
 
-    def __init__(self, vocabulary: m.Vocabulary):
+    def __init__(self, vocabulary: m.Vocabulary, authorities: tuple = ()):
+        self.authorities = tuple(authorities)
         self.schema = facts_schema(vocabulary)
         self._facts = validate.FactsValidator(self.schema)
         top = [f for f in vocabulary.fields.values() if "." not in f.path]
@@ -103,44 +105,35 @@ class CaseChecker:
         return found
 
     def check(self, case, smap: source.SourceMap) -> list[Diagnostic]:
+        too_large = limits.shape_problem(case, smap, "C406")
+        if too_large is not None:
+            return [too_large]
         if not isinstance(case, dict):
             return [Diagnostic("C402", "a case must be a mapping with at least a 'facts' key", smap.span(()),
                                "$", "see examples/cases/ for the form of a case")]
         facts = case.get("facts")
-        if _envelope_is_valid(case) and self._quick(facts):
+        if _envelope_is_valid(case, self.authorities) and self._quick(facts):
             return []
-        found = validate.check_case_envelope(case, smap)
+        found = validate.check_case_envelope(case, smap, self.authorities)
         if isinstance(facts, dict) and not self._quick(facts):
             found += self._facts.check(facts, smap)
         return found
 
 
-_AUTHORITIES = frozenset(("leicester", "leicestershire", "rutland"))
 _ENVELOPE = {
     "ref": lambda v: isinstance(v, str) and len(v) >= 1,
     "notes": lambda v: isinstance(v, str) and len(v) >= 1,
-    "authority": lambda v: isinstance(v, str) and v in _AUTHORITIES,
+    "authority": lambda v: isinstance(v, str) and _SLUG.fullmatch(v) is not None,
     "assessment_date": lambda v: is_date(v),
     "decision": lambda v: isinstance(v, str) and _SLUG.fullmatch(v) is not None,
     "facts": lambda v: isinstance(v, dict),
 }
 
 
-def _envelope_is_valid(case: dict) -> bool:
+def _envelope_is_valid(case: dict, authorities: tuple) -> bool:
     """The outer shape of a case (case-file.schema.json), checked quickly."""
-    return "facts" in case and all(key in _ENVELOPE and _ENVELOPE[key](value) for key, value in case.items())
-
-
-def is_date(value) -> bool:
-    """True for text that is a real date written YYYY-MM-DD."""
-    if not (isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-"
-            and (value[:4] + value[5:7] + value[8:]).isdigit() and value.isascii()):
-        return False
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
+    return ("facts" in case and all(key in _ENVELOPE and _ENVELOPE[key](value) for key, value in case.items())
+            and ("authority" not in case or case["authority"] in authorities))
 
 
 def _value_checker(field: m.FieldDef):
@@ -185,7 +178,8 @@ def _record_checker(children):
 
 
 def read_case(path) -> tuple[object, source.SourceMap]:
-    """Parse a case file; raises source.YamlProblem with a C401 diagnostic."""
+    """Parse a case file ('-' is standard input); raises source.YamlProblem with a C401 diagnostic
+    (or C406 when the file is too large or nested too deeply)."""
     return source.read(path, code_prefix="C")
 
 

@@ -6,7 +6,7 @@ collects them (see tests/conftest.py) so they run with the rest of the suite.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import source, validate
 from .diagnostics import CaseError, Diagnostic, EligibilityError, Span
@@ -22,6 +22,7 @@ class CaseTest:
     date: str
     facts: dict
     expect: dict
+    where: source.SourceMap | None = field(default=None, compare=False, repr=False)   # the case's place in the file
 
     @property
     def label(self) -> str:
@@ -53,18 +54,32 @@ def read_tests(path) -> tuple[list[CaseTest], list[Diagnostic]]:
     for index, item in enumerate(data["tests"]):
         authorities = item["authority"] if isinstance(item["authority"], list) else [item["authority"]]
         line = smap.span(("tests", index)).line or 0
+        where = _case_positions(smap, index)
         for authority in authorities:
             tests.append(CaseTest(item["name"], str(path), line, item["decision"], authority, item["date"],
-                                  item["facts"], item["expect"]))
+                                  item["facts"], item["expect"], where))
     return tests, []
+
+
+def _case_positions(smap: source.SourceMap, index: int) -> source.SourceMap:
+    """Positions in the test file of the case one test builds, so its problems point into that file."""
+    names = {"date": "assessment_date"}
+    where = source.SourceMap(smap.file)
+    prefix = ("tests", index)
+    for path, span in smap.positions.items():
+        if path[:2] == prefix:
+            rest = path[2:]
+            where.positions[(names.get(rest[0], rest[0]),) + rest[1:] if rest else ()] = span
+    return where
 
 
 def run_test(engine, test: CaseTest) -> Result:
     case = {"facts": test.facts, "authority": test.authority, "assessment_date": test.date, "decision": test.decision}
     try:
-        decision = engine.decide(case)
+        decision = engine.decide(case, smap=test.where)
     except CaseError as exc:
-        return Result(test, tuple(f"{d.code} {d.message}" for d in exc.diagnostics))
+        return Result(test, tuple(f"{d.span}: error[{d.code}]: {d.message}" + (f" (hint: {d.hint})" if d.hint else "")
+                                  for d in exc.diagnostics))
     except EligibilityError as exc:
         return Result(test, (f"engine error: {exc}",))
     return Result(test, tuple(compare(decision, test.expect)), decision)
@@ -74,14 +89,16 @@ def compare(decision, expect: dict) -> list[str]:
     """Differences between a decision and what the test expects of it."""
     out = []
     if decision.outcome != expect["outcome"]:
-        out.append(f"outcome: expected {expect['outcome']}, got {decision.outcome}")
-    statuses = {c.id: c.status for c in decision.criteria}
+        out.append(f"outcome: expected {expect['outcome']}, got {decision.outcome} ({decision.outcome_reason})")
+    results = {c.id: c for c in decision.criteria}
     for status in ("met", "not_met", "waived", "unknown"):
         for criterion in expect.get(status, ()):
-            if criterion not in statuses:
-                out.append(f"criterion {criterion}: no such criterion in {decision.rule_set.id}")
-            elif statuses[criterion] != status:
-                out.append(f"criterion {criterion}: expected {status}, got {statuses[criterion]}")
+            if criterion not in results:
+                out.append(f"criterion {criterion}: no such criterion in {decision.rule_set.id} "
+                           f"(criteria: {', '.join(results)})")
+            elif results[criterion].status != status:
+                out.append(f"criterion {criterion}: expected {status}, got {results[criterion].status}: "
+                           f"{results[criterion].reason}")
     if "missing" in expect:
         got = [m.fact for m in decision.missing_facts]
         if sorted(got) != sorted(expect["missing"]):

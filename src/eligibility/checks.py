@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 
 from . import model as m
+from .dates import is_date
 from .diagnostics import Diagnostic, did_you_mean
 from .rule_set_checks import (
-    LITERAL_HINTS, TYPE_WORDS, WHOLE_NUMBER_LIMIT, all_refs, check_disregards, check_rule_set, every_output, is_date,
+    LITERAL_HINTS, TYPE_WORDS, WHOLE_NUMBER_LIMIT, all_refs, check_disregards, check_rule_set, every_output,
     located, report, written,
 )
 from .scope import Scope
@@ -25,11 +26,11 @@ def check_corpus(corpus: m.Corpus, sources: dict | None = None) -> list[Diagnost
     found += check_settings_values(corpus, sources)
     found += check_periods(corpus, sources)
     for rule_set in corpus.rule_sets:
-        scope = Scope(corpus.vocabulary, corpus.setting_defs, rule_set)
+        scope = Scope(corpus.vocabulary, corpus.setting_defs, rule_set, corpus.authorities)
         found += check_rule_set(rule_set, scope, sources)
         found += check_disregards(rule_set, scope, sources)
         found += check_settings_coverage(rule_set, scope, corpus, sources)
-    found += check_variations(corpus)
+    found += check_variations(corpus, sources)
     found += check_local_rule_sets(corpus, sources)
     return found
 
@@ -67,8 +68,9 @@ def check_local_rule_sets(corpus, sources=None) -> list[Diagnostic]:
     return found
 
 
-def check_variations(corpus) -> list[Diagnostic]:
+def check_variations(corpus, sources=None) -> list[Diagnostic]:
     """Declared variations name real decisions, settings, criteria and outputs, once each."""
+    sources = sources or {}
     found, seen = [], {}
     decisions = {}
     for rs in corpus.rule_sets:
@@ -77,24 +79,35 @@ def check_variations(corpus) -> list[Diagnostic]:
         entry["outputs"] |= {o.name for o in every_output(rs)}
     for v in corpus.variations:
         where = f"variation '{v.id}' of {v.authority}"
-        if v.id in seen:
-            found.append(report("E302", f"the variation id '{v.id}' is used twice", v.span, "give each variation its own id"))
-        seen[v.id] = v
+        if (v.authority, v.id) in seen:         # ids are the authority's own: a copied folder keeps them
+            found.append(report("E302", f"the variation id '{v.id}' is used twice by {v.authority}", v.span,
+                                "give each variation its own id"))
+        seen[(v.authority, v.id)] = v
         if v.effective_to and v.effective_to < v.effective_from:
             found.append(report("E310", f"{where}: effective_to {v.effective_to} is before effective_from {v.effective_from}",
                             v.span, "effective_to is the last day the variation applies"))
-        for decision in v.decisions:
+        index = next(i for i, u in enumerate(u for u in corpus.variations if u.file == v.file) if u is v)
+
+        def item(key, position, v=v, index=index):
+            """The span of one item of the variation's list, so a misspelt name is shown where it is written."""
+            smap = sources.get(v.file)
+            return smap.span(("variations", index, key, position)) if smap is not None else v.span
+
+        for position, decision in enumerate(v.decisions):
             if decision not in decisions:
-                found.append(report("E301", f"{where} names decision '{decision}', which no rule set makes", v.span,
-                                did_you_mean(decision, decisions) or f"decisions: {', '.join(sorted(decisions))}"))
+                found.append(report("E301", f"{where} names decision '{decision}', which no rule set makes",
+                                    item("decisions", position),
+                                    did_you_mean(decision, decisions) or f"decisions: {', '.join(sorted(decisions))}"))
         known_criteria = set().union(*(decisions[d]["criteria"] for d in v.decisions if d in decisions))
         known_outputs = set().union(*(decisions[d]["outputs"] for d in v.decisions if d in decisions))
-        for name, kind, known in ([(s, "setting", corpus.setting_defs) for s in v.settings]
-                                  + [(c, "criterion", known_criteria) for c in v.criteria]
-                                  + [(o, "output", known_outputs) for o in v.outputs]):
-            if name not in known:
-                found.append(report("E301", f"{where} names {kind} '{name}', which is not defined for its decisions",
-                                v.span, did_you_mean(name, known)))
+        for key, kind, names, known in (("settings", "setting", v.settings, corpus.setting_defs),
+                                        ("criteria", "criterion", v.criteria, known_criteria),
+                                        ("outputs", "output", v.outputs, known_outputs)):
+            for position, name in enumerate(names):
+                if name not in known:
+                    found.append(report("E301", f"{where} names {kind} '{name}', which is not defined for its decisions",
+                                        item(key, position), did_you_mean(name, known),
+                                        f"$.variations[{index}].{key}[{position}]"))
     return found
 
 
@@ -120,7 +133,8 @@ def check_folders(corpus, sources=None) -> list[Diagnostic]:
         if folder != sv.authority:
             span, path = located(sources, sv, ("authority",))
             found.append(report("E303", f"settings for '{sv.authority}' are in the '{folder}' folder", span,
-                            f"move the file to rules/{sv.authority}/", path))
+                            f"an authority's folder is named after it: move the file to rules/{sv.authority}/ "
+                            f"(or, for a new authority, write 'authority: {folder}')", path))
     return found
 
 
@@ -177,6 +191,8 @@ def check_settings_values(corpus, sources=None) -> list[Diagnostic]:
     for sv in corpus.settings:
         here = _version_path(corpus, sv) + ("settings",)
         for name, value in sv.values.items():
+            if sv.origins and sv.origins[name][0] != sv.version:
+                continue                        # carried forward: checked in the version that set it
             definition = corpus.setting_defs.get(name)
             if definition is None:
                 span, path = located(sources, sv, here + (name,), key=True)
@@ -218,6 +234,8 @@ def check_settings_coverage(rs: m.RuleSet, scope: Scope, corpus, sources=None) -
     found = []
     for index, authority in enumerate(rs.applies_to):
         versions = sorted((s for s in corpus.settings if s.authority == authority), key=lambda s: s.effective_from)
+        if not versions:
+            continue                    # the folder's settings name another authority: reported as E303
         for name in needed:
             gap = _first_gap(rs.effective_from, rs.effective_to, [s for s in versions if name in s.values])
             if gap:

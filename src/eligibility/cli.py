@@ -6,6 +6,7 @@ Exit codes:
        for the decision, authority and date asked for
     2  usage error: an unknown option, a missing argument, a malformed --on date
     3  the rules engine failed; no decision was given rather than a possibly wrong one
+  130  interrupted (Ctrl-C); the results already written are complete for their cases
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from pathlib import Path
 import click
 
 from . import api, casetests, decision_log, record, render, verify
-from .cases import is_date, read_case
-from .diagnostics import CaseError, EvaluationError, RuleFileError
+from .reporters import REPORTERS, reporter
+from .settings_in_force import settings_in_force
+from .cases import read_case
+from .dates import is_date
+from .diagnostics import CaseError, EvaluationError, RuleFileError, did_you_mean
 from .loader import display_path
 from .revisions import RulesSourceError, rules_at
-from .scope import AUTHORITIES
 from .source import YamlProblem
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENGINE = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ENGINE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class _Date(click.ParamType):
@@ -42,8 +45,12 @@ class _Date(click.ParamType):
 
 _RULES = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str), default=None,
                       help="Rules directory (default: the LLR rules shipped with the package).")
-_FORMAT = click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+_FORMAT = click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text",
                        show_default=True, help="text for people, json for systems.")
+
+
+def _out(text, err=False):
+    click.echo(text, err=err, nl=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -56,23 +63,14 @@ def _load(rules_dir, output_format):
     try:
         return api.load(rules_dir)
     except RuleFileError as exc:
-        _report_rule_problems(exc.diagnostics, output_format)
+        reporter(output_format, _out).rule_problems(exc.diagnostics)
         sys.exit(EXIT_INVALID)
-
-
-def _report_rule_problems(diagnostics, output_format):
-    if output_format == "json":
-        click.echo(render.decisions_json({"status": "invalid", "problems": [d.to_dict() for d in diagnostics]}), nl=False)
-    else:
-        click.echo(render.diagnostics_text(diagnostics), err=True, nl=False)
-        files = len({d.span.file for d in diagnostics})
-        click.echo(f"{len(diagnostics)} problem(s) in {files} file(s). Nothing was decided.", err=True)
 
 
 @cli.command()
 @click.argument("cases", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
-@click.option("--authority", type=click.Choice(AUTHORITIES), help="Authority (default: the case's 'authority').")
+@click.option("--authority", help="Authority: the name of its folder under rules/ (default: the case's 'authority').")
 @click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
 @_FORMAT
 @_RULES
@@ -82,41 +80,35 @@ def _report_rule_problems(diagnostics, output_format):
 def check(cases, decision, authority, on, output_format, rules_dir, log_url, issued_by):
     """Decide each CASE file and explain the decision."""
     engine = _load(rules_dir, output_format)
+    _check_authority(engine, authority)
     log = _open_log(log_url) if log_url else None
-    results, worst = [], EXIT_OK
-    for index, path in enumerate(cases):
-        shown = display_path(path)
-        try:
-            data, smap = read_case(path)
-            d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
-        except YamlProblem as exc:
-            worst = max(worst, EXIT_INVALID)
-            results.append(_problems(shown, [exc.diagnostic], output_format))
-        except CaseError as exc:
-            worst = max(worst, EXIT_INVALID)
-            results.append(_problems(shown, exc.diagnostics, output_format))
-        except EvaluationError as exc:
-            worst = EXIT_ENGINE
-            results.append({"case": shown, "status": "engine_error", "error": str(exc)})
-            if output_format == "text":
-                click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given.", err=True)
-        else:
-            issued = record.issue(d, issued_by)
-            results.append({"case": shown, "status": "decided", **issued})
-            if log is not None:
-                worst = max(worst, _append_to_log(log, issued, shown))
-            if output_format == "text":
-                click.echo(("\n" if index else "") + render.decision_text(d, shown), nl=False)
-    if output_format == "json":
-        click.echo(render.decisions_json(results), nl=False)
+    report = reporter(output_format, _out)
+    worst = EXIT_OK
+    try:
+        for path in cases:
+            shown = display_path(path) if path != "-" else path
+            try:
+                data, smap = read_case(path)
+                d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
+            except YamlProblem as exc:
+                worst = max(worst, EXIT_INVALID)
+                report.invalid_case(shown, [exc.diagnostic])
+            except CaseError as exc:
+                worst = max(worst, EXIT_INVALID)
+                report.invalid_case(shown, exc.diagnostics)
+            except EvaluationError as exc:
+                worst = EXIT_ENGINE
+                report.engine_error(shown, exc)
+            else:
+                issued = record.issue(d, issued_by)
+                report.decided_case(shown, d, issued)
+                if log is not None:
+                    worst = max(worst, _append_to_log(log, issued, shown))
+    except KeyboardInterrupt:               # keep what was decided; say plainly that the rest was not
+        report.finish_cases(len(cases), interrupted=True)
+        sys.exit(EXIT_INTERRUPTED)
+    report.finish_cases(len(cases), interrupted=False)
     sys.exit(worst)
-
-
-def _problems(shown, diagnostics, output_format) -> dict:
-    if output_format == "text":
-        click.echo(render.diagnostics_text(diagnostics), err=True, nl=False)
-        click.echo(f"{shown}: not decided ({len(diagnostics)} problem(s)).", err=True)
-    return {"case": shown, "status": "invalid", "problems": [d.to_dict() for d in diagnostics]}
 
 
 @cli.command()
@@ -126,22 +118,7 @@ def validate(rules_dir, output_format):
     """Check every rule file in RULES_DIR (default: the shipped rules); exit 1 on any problem."""
     engine = _load(rules_dir, output_format)
     rule_sets = sorted(engine.corpus.rule_sets, key=lambda r: (r.decision, r.effective_from))
-    if output_format == "json":
-        listing = [{"id": r.id, "version": r.version, "decision": r.decision, "file": r.file,
-                    "effective_from": r.effective_from.isoformat(),
-                    "effective_to": r.effective_to.isoformat() if r.effective_to else None,
-                    "applies_to": list(r.applies_to), "sha256": r.digest} for r in rule_sets]
-        click.echo(render.decisions_json({"status": "valid", "rule_sets": listing}), nl=False)
-        return
-    click.echo(f"All rule files are valid: {len(rule_sets)} rule set(s), "
-               f"{len(engine.corpus.settings)} authority settings version(s), "
-               f"{len(engine.corpus.vocabulary.fields)} case field(s).")
-    for r in rule_sets:
-        click.echo(f"  {r.decision}: {r.id} version {r.version}, {r.period}, for {', '.join(r.applies_to)} ({r.file})")
-    if rules_dir is None:
-        click.echo("These are the rules installed with the program. To check the files you are editing, name "
-                   "their folder: eligibility validate rules")
-    click.echo(f"Next: run the case tests: eligibility test --rules {rules_dir or 'rules'} tests/cases/")
+    reporter(output_format, _out).rules_valid(engine, rule_sets, engine.corpus.warnings, rules_dir)
 
 
 @cli.command("test")
@@ -196,25 +173,10 @@ def consistency(decision, on, examples, output_format, rules_dir):
     if decision is not None and decision not in engine.decisions:
         raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
                                  param_hint="--decision")
-    report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples)
-    if output_format == "json":
-        click.echo(render.decisions_json({
-            "differences": [d.to_dict() for d in report.differences], "cases_checked": report.cases_checked,
-            "searches": report.searches, "seconds": round(report.seconds, 3),
-            "cases_per_second": round(report.cases_per_second, 1)}), nl=False)
-    else:
-        for difference in report.differences:
-            click.echo(render.difference_text(difference))
-        click.echo(f"{len(report.differences)} undeclared difference(s) found; {report.cases_checked} generated cases "
-                   f"checked in {report.searches} searches, {report.seconds:.1f} s "
-                   f"({report.cases_per_second:.0f} cases/s).")
-        if report.differences:
-            click.echo("Next: if a difference is intended, declare it as a variation in the authority's settings "
-                       "file (docs/rule-files.md, 'Declared variations'); if not, correct the rule or settings "
-                       "file. Then run consistency again.")
-        else:
-            click.echo(f"Next: see which decisions your change alters: eligibility diff git:HEAD "
-                       f"{rules_dir or 'rules'} examples/cases tests/cases --generated 200")
+    shown = reporter(output_format, _out)
+    report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples,
+                                   progress=shown.progress)
+    shown.consistency(report, rules_dir)
     sys.exit(EXIT_INVALID if report.differences else EXIT_OK)
 
 
@@ -228,10 +190,19 @@ def variations(on, output_format, rules_dir):
 
     engine = _load(rules_dir, output_format)
     register = equal_treatment.variation_register(engine, on)
-    if output_format == "json":
-        click.echo(render.decisions_json([v.to_dict() for v in register]), nl=False)
-    else:
-        click.echo(render.variations_text(register, on), nl=False)
+    reporter(output_format, _out).variations(register, on)
+
+
+@cli.command()
+@click.option("--authority", required=True, help="The authority: the name of its folder under rules/.")
+@click.option("--on", "on", required=True, type=_Date(), help="The date the settings are in force.")
+@_FORMAT
+@_RULES
+def settings(authority, on, output_format, rules_dir):
+    """The values of an authority's settings in force on a date, and the version (file and line) that set each."""
+    engine = _load(rules_dir, output_format)
+    _check_authority(engine, authority)
+    reporter(output_format, _out).settings(settings_in_force(engine, authority, on))
 
 
 
@@ -261,9 +232,9 @@ def prove(decision, authorities, on, timeout, old_rules, new_rules, output_forma
     pairs = None
     if authorities is not None and old_rules is None:
         chosen = tuple(a.strip() for a in authorities.split(","))
-        if len(chosen) != 2 or chosen[0] == chosen[1] or not set(chosen) <= set(AUTHORITIES):
+        if len(chosen) != 2 or chosen[0] == chosen[1] or not set(chosen) <= set(engine.authorities):
             raise click.BadParameter(f"'{authorities}' is not two different authorities separated by a comma "
-                                     f"(known: {', '.join(AUTHORITIES)})", param_hint="--authorities")
+                                     f"(known: {', '.join(engine.authorities)})", param_hint="--authorities")
         pairs = [chosen]
     if (old_rules is None) != (new_rules is None):
         raise click.UsageError("give both --from OLD and --to NEW to compare two versions of the rules")
@@ -283,15 +254,14 @@ def _prove_versions(proof, old_rules, new_rules, decision, authorities, on, time
     """Old and new rules (directories or git:REV) compared for every case, per authority and period."""
     from . import revisions
 
-    chosen = None
-    if authorities is not None:
-        chosen = [a.strip() for a in authorities.split(",")]
-        if not set(chosen) <= set(AUTHORITIES):
-            raise click.BadParameter(f"'{authorities}' names an unknown authority (known: {', '.join(AUTHORITIES)})",
-                                     param_hint="--authorities")
+    chosen = None if authorities is None else [a.strip() for a in authorities.split(",")]
     try:
         with revisions.rules_at(old_rules) as old_dir, revisions.rules_at(new_rules) as new_dir:
             old, new = _load(str(old_dir), output_format), _load(str(new_dir), output_format)
+            known = sorted(set(old.authorities) | set(new.authorities))
+            if chosen is not None and not set(chosen) <= set(known):
+                raise click.BadParameter(f"'{authorities}' names an unknown authority (known: {', '.join(known)})",
+                                         param_hint="--authorities")
             if decision is not None and decision not in set(old.decisions) | set(new.decisions):
                 raise click.BadParameter(f"neither version makes '{decision}' decisions", param_hint="--decision")
             return proof.run_versions(old, new, [decision] if decision else None, chosen, on, timeout * 1000)
@@ -425,7 +395,7 @@ def log_purge(url, before):
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="Write the letter to this file (default: standard output).")
 @click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
-@click.option("--authority", type=click.Choice(AUTHORITIES), help="Authority (default: the case's 'authority').")
+@click.option("--authority", help="Authority: the name of its folder under rules/ (default: the case's 'authority').")
 @click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
 @_RULES
 def letter(case, output_format, output, decision, authority, on, rules_dir):
@@ -440,16 +410,17 @@ def letter(case, output_format, output, decision, authority, on, rules_dir):
         sys.exit(EXIT_USAGE)
 
     engine = _load(rules_dir, "text")
+    _check_authority(engine, authority)
     shown = display_path(case)
     try:
         data, smap = read_case(case)
         d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
         content = letters.write(engine, d, data, output_format)
     except YamlProblem as exc:
-        _problems(shown, [exc.diagnostic], "text")
+        reporter("text", _out).invalid_case(shown, [exc.diagnostic])
         sys.exit(EXIT_INVALID)
     except CaseError as exc:
-        _problems(shown, exc.diagnostics, "text")
+        reporter("text", _out).invalid_case(shown, exc.diagnostics)
         sys.exit(EXIT_INVALID)
     except EvaluationError as exc:
         click.echo(f"{shown}: engine error[X501]: {exc}. No decision was given, so no letter was written.", err=True)
@@ -501,7 +472,7 @@ def diff(old, new, cases, generated, samples, output_format):
                     if output_format == "text":
                         click.echo(f"The {side} rules ({describe(spec)}) have problems; nothing was compared. "
                                    "Fix them first (eligibility validate).", err=True)
-                    _report_rule_problems(exc.diagnostics, output_format)
+                    reporter(output_format, _out).rule_problems(exc.diagnostics)
                     sys.exit(EXIT_INVALID)
             inputs, problems = case_inputs.read_inputs(cases)
             changes = impact.rule_changes(*engines)
@@ -541,11 +512,11 @@ def schema(name, rules_dir):
     from .loader import bundled_rules_dir, read_corpus
 
     corpus = None
-    if name in editor_schemas.NEEDS_RULES:
-        try:
-            corpus = read_corpus(Path(rules_dir or bundled_rules_dir()).resolve())
-        except RuleFileError as exc:
-            _report_rule_problems(exc.diagnostics, "text")
+    try:                                # the rules name the authorities (and, for some schemas, much more)
+        corpus = read_corpus(Path(rules_dir or bundled_rules_dir()).resolve())
+    except RuleFileError as exc:
+        if name in editor_schemas.NEEDS_RULES:
+            reporter("text", _out).rule_problems(exc.diagnostics)
             sys.exit(EXIT_INVALID)
     click.echo(json.dumps(editor_schemas.published(name, corpus), indent=2, ensure_ascii=False))
 
@@ -626,6 +597,14 @@ def serve(host, port, workers, log_url, rules_dir):
     if log_url:
         _open_log(log_url).close()              # a bad URL or unwritable log is refused before serving
     server.run(host, port, workers, rules_dir, log_url)
+
+
+def _check_authority(engine, authority):
+    """A usage error unless authority (when given) is one of the authorities the rules hold."""
+    if authority is not None and authority not in engine.authorities:
+        close = did_you_mean(authority, engine.authorities)
+        raise click.BadParameter(f"'{authority}' is not an authority (known: {', '.join(engine.authorities)})"
+                                 + (f"; {close}" if close else ""), param_hint="--authority")
 
 
 def _optional(module: str, extra: str):

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 
 from . import logic
 from . import model as m
+from . import operators
 from .scope import Scope, item_scope_fields
 
 READY = "$ready"
 WAIVER_PREFIX = m.WAIVER_PREFIX
-_OPS = {"is": None, "is_not": "$neq", "at_least": "$gte", "on_or_after": "$gte", "at_most": "$lte",
-        "on_or_before": "$lte", "more_than": "$gt", "after": "$gt", "less_than": "$lt", "before": "$lt"}
+_OPS = operators.ENGINE_FORM          # operator -> durable-rules comparison (None: equality)
 
 
 @dataclass(frozen=True)

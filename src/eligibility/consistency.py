@@ -1,4 +1,4 @@
-"""Equal treatment: do the three authorities decide equivalent cases alike?
+"""Equal treatment: do the authorities decide equivalent cases alike?
 
 Two authorities must give an equivalent case — the same facts, with the facts that name
 an authority's area swapped between them — the same outcome and the same result on every
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from . import generate
 from . import model as m
 from .diagnostics import CaseError
-from .scope import AUTHORITIES, Scope, derivation_refs, refs_in
+from .scope import Scope, derivation_refs, refs_in
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def boundary_dates(engine, decision: str) -> list[dt.date]:
         if item.effective_to:
             changes.add(item.effective_to + dt.timedelta(days=1))
     dates = {d + dt.timedelta(days=k) for d in changes for k in (-1, 0)}
-    return sorted(d for d in dates if any(engine.rule_set_for(decision, a, d) for a in AUTHORITIES))
+    return sorted(d for d in dates if any(engine.rule_set_for(decision, a, d) for a in engine.authorities))
 
 
 def _decide(engine, decision, authority, on, facts):
@@ -162,22 +162,27 @@ def _placeholders(value, this_area, other_area):
     return value
 
 
-def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None) -> Report:
+def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None, progress=None) -> Report:
     """Search every decision, date and pair of authorities for an undeclared difference.
 
     For each decision and date the cases are generated once, and each case is decided once
     per authority and compared for every pair. Only a pair that differs is searched again
     to shrink its difference to a minimal case. ``cases_checked`` counts case-and-pair
-    comparisons.
+    comparisons. ``progress(done, total, label)``, when given, is called for each search
+    (one per pair of authorities on a date) once its date has been searched.
     """
     started, checked, searches, found = time.perf_counter(), [0], 0, []
-    for decision in decisions or engine.decisions:
+    plan = [(decision, on) for decision in decisions or engine.decisions
+            for on in dates or boundary_dates(engine, decision)]
+    pairs = list(pairs or itertools.combinations(engine.authorities, 2))
+    total = len(plan) * len(pairs)
+    for decision in dict.fromkeys(d for d, _ in plan):
         fields = relevant_fields(engine, decision)
         boundaries = boundary_dates(engine, decision)
         limits = thresholds(engine, decision)
-        for on in dates or boundaries:
+        for on in (on for d, on in plan if d == decision):
             strategy = generate.facts_strategy(fields, on, boundaries, limits)
-            pair_list = list(pairs or itertools.combinations(AUTHORITIES, 2))
+            pair_list = pairs
             searches += len(pair_list)
             differing = {}
 
@@ -200,6 +205,9 @@ def check(engine, decisions=None, dates=None, examples: int = 50, pairs=None) ->
                     example = first
                 problems, decided = compare(engine, decision, on, a, b, example)
                 found.append(Difference(decision, on, (a, b), example, problems, decided))
+            if progress is not None:            # each pair of authorities is one search on this date
+                for i, (a, b) in enumerate(pair_list, start=searches - len(pair_list) + 1):
+                    progress(i, total, f"{decision} on {on.isoformat()}: {a} and {b}")
     found.sort(key=lambda d: (d.decision, d.on, d.authorities))
     return Report(tuple(found), checked[0], time.perf_counter() - started, searches)
 

@@ -30,3 +30,20 @@ def add_period(start: dt.date, unit: str, amount: int) -> dt.date:
     if unit == "months":
         return add_months(start, amount)
     return add_months(start, 12 * amount)
+
+
+def is_date(value) -> bool:
+    """True only for text that is a real date written YYYY-MM-DD (ten ASCII characters).
+
+    The one test of a date everywhere: rule files, settings, cases and the command line.
+    datetime.date.fromisoformat alone is not enough: from Python 3.11 it also accepts week
+    dates such as 2020-W09-6 and compact dates such as 20200229.
+    """
+    if not (isinstance(value, str) and len(value) == 10 and value.isascii() and value[4] == "-" and value[7] == "-"
+            and (value[:4] + value[5:7] + value[8:]).isdigit()):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

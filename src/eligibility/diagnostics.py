@@ -15,6 +15,7 @@ CODES = {
     "E101": "the file is not valid YAML",
     "E102": "a key appears twice in the same mapping",
     "E103": "the file is empty, unreadable or holds more than one document",
+    "E104": "the file is too large or nested too deeply",
     # schema (shape of a file)
     "E201": "a required key is missing",
     "E202": "a value has the wrong type",
@@ -32,12 +33,17 @@ CODES = {
     "E309": "a condition is too large for the engine",
     "E310": "effective dates are in the wrong order",
     "E311": "an authority re-states or varies a decision without a declared variation, or one national law fixes",
+    "E312": "a gap in time between versions, or an end that is not declared",
+    "E313": "a criterion that no outcome reads",
     # case files
     "C401": "the case file is not valid YAML or cannot be read",
     "C402": "a case value has the wrong type or form",
     "C403": "a case names a fact that no rule set defines",
     "C404": "the case does not say which authority, date or decision to use",
     "C405": "no rule set is in force for the decision, authority and date",
+    "C406": "the case is too large or nested too deeply",
+    # warnings: the rules can be used, but something in them does nothing
+    "W301": "a setting that no rule set reads",
     # evaluation
     "X501": "the rules engine failed while deciding",
 }

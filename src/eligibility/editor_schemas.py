@@ -23,7 +23,7 @@ import copy
 
 from . import model as m
 from .cases import facts_schema
-from .validate import load_schema
+from .validate import common_schema, shipped_schema
 
 ID_PREFIX = "urn:eligibility:schema:"
 # Editors' YAML support (the YAML extension for VS Code, and the language servers other editors
@@ -45,7 +45,8 @@ _COMMON = "common.schema.json#/$defs/"
 def published(name: str, corpus: m.Corpus | None = None) -> dict:
     """The published schema ``name`` (one of PUBLISHED); ``corpus`` is needed for NEEDS_RULES."""
     shipped, what = PUBLISHED[name]
-    schema = _inline_common(load_schema(shipped), load_schema("common")["$defs"])
+    authorities = corpus.authorities if corpus is not None else ()
+    schema = _inline_common(shipped_schema(shipped), common_schema(authorities)["$defs"])
     schema["$id"] = ID_PREFIX + name
     schema["description"] = (f"{schema.pop('title')}: the form of {what} for the eligibility rules engine. "
                              f"Print it with `eligibility schema {name}`.")

@@ -6,14 +6,9 @@ import datetime as dt
 
 from . import logic
 from . import model as m
+from . import operators
 
-_PHRASES = {
-    "is": "must be", "is_not": "must not be", "at_least": "must be at least", "at_most": "must be at most",
-    "more_than": "must be more than", "less_than": "must be less than", "before": "must be before",
-    "after": "must be after", "on_or_before": "must be on or before", "on_or_after": "must be on or after",
-    "one_of": "must be one of", "none_of": "must not be any of", "is_recorded": "must be recorded",
-    "not_recorded": "must not be recorded",
-}
+_PHRASES = operators.PHRASES
 _MARK = {True: "✓", False: "✗", None: "?"}
 
 

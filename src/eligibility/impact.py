@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .case_inputs import CaseInput
 from .diagnostics import CaseError, EvaluationError
-from .scope import AUTHORITIES, derivation_refs, refs_in
+from .scope import derivation_refs, refs_in
 
 NOT_DECIDED = "not_decided"
 
@@ -265,12 +265,17 @@ def _decisions_reading_settings(*engines) -> dict:
     return found
 
 
+def authorities_of(old, new) -> tuple:
+    """The authorities of either version of the rules (a version may add or remove a council's folder)."""
+    return tuple(sorted(set(old.authorities) | set(new.authorities)))
+
+
 def gaps(old, new, changes: list[RuleChange]) -> list[tuple]:
     """(decision, authority, day) where a change leaves no rules in force that were in force before."""
     found = []
     for decision in sorted(set(old.decisions) | set(new.decisions)):
         for day in boundary_dates(changes, decision):
-            for authority in AUTHORITIES:
+            for authority in authorities_of(old, new):
                 if old.rule_set_for(decision, authority, day) and not new.rule_set_for(decision, authority, day):
                     found.append((decision, authority, day))
     return found

@@ -16,8 +16,7 @@ import math
 from . import generate
 from .case_inputs import CaseInput
 from .consistency import area_of, relevant_fields, thresholds
-from .impact import authorities_affected, boundary_dates
-from .scope import AUTHORITIES
+from .impact import authorities_affected, authorities_of, boundary_dates
 
 
 def generated_inputs(old, new, changes, per_decision: int) -> list[CaseInput]:
@@ -35,15 +34,16 @@ def generated_inputs(old, new, changes, per_decision: int) -> list[CaseInput]:
         per_day = math.ceil(per_decision / len(days))
         affected = authorities_affected(changes, decision)
         count = 0
+        everyone = authorities_of(old, new)
         for on in days:
-            authorities = [a for a in AUTHORITIES if _has_rules(old, new, decision, a, on)
+            authorities = [a for a in everyone if _has_rules(old, new, decision, a, on)
                            and (affected is None or a in affected)]
             if not authorities:
                 continue
             strategy = generate.facts_strategy(fields, on, boundaries, limits)
             for facts in draw(strategy, min(per_day, per_decision - count)):
                 authority = authorities[count % len(authorities)]
-                other = AUTHORITIES[(AUTHORITIES.index(authority) + 1) % len(AUTHORITIES)]
+                other = everyone[(everyone.index(authority) + 1) % len(everyone)]
                 case = {"facts": generate.materialise(facts, _area(old, new, authority, on), _area(old, new, other, on))}
                 count += 1
                 out.append(CaseInput(f"generated {decision} #{count} ({authority}, {on.isoformat()})", case,
@@ -56,7 +56,7 @@ def decision_days(old, new, changes, decision: str) -> list[dt.date]:
     for an authority the changes bear on."""
     affected = authorities_affected(changes, decision)
     days = {b + dt.timedelta(days=k) for b in boundary_dates(changes, decision) for k in (-1, 0)}
-    return sorted(d for d in days if any(_has_rules(old, new, decision, a, d) for a in AUTHORITIES
+    return sorted(d for d in days if any(_has_rules(old, new, decision, a, d) for a in authorities_of(old, new)
                                          if affected is None or a in affected))
 
 

@@ -7,6 +7,7 @@ a broken file.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from importlib import resources
 from pathlib import Path
@@ -15,10 +16,12 @@ from . import model as m
 from . import letter_content, rules_cache, source, validate
 from .build import Builder
 from .checks import check_corpus
-from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean
+from .completeness import check_completeness, check_settings_gaps, unused_settings
+from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean, sort_diagnostics
 from .source import SourceMap
 
-FOLDERS = ("shared", "leicester", "leicestershire", "rutland")
+SHARED = "shared"                       # national law and shared agreements; every other folder is an authority
+AUTHORITY_FILE = "settings.yaml"        # an authority folder is one that holds its settings
 
 
 def bundled_rules_dir() -> Path:
@@ -29,22 +32,34 @@ def bundled_rules_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "rules"
 
 
+def authority_folders(root: Path) -> tuple:
+    """The authorities of a rules directory: every folder (other than shared/) that holds a settings.yaml."""
+    if not root.is_dir():
+        return ()
+    return tuple(sorted(entry.name for entry in root.iterdir()
+                        if entry.is_dir() and entry.name != SHARED and not entry.name.startswith(".")
+                        and (entry / AUTHORITY_FILE).is_file()))
+
+
 def rule_files(root: Path) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
     """The YAML files of a rules directory, with their folder; misplaced files are problems."""
     found, problems = [], []
     if not root.is_dir():
         return [], [Diagnostic("E103", f"the rules directory {display_path(root)} does not exist",
                                Span(display_path(root)),
-                               hint="pass the folder that holds shared/, leicester/, leicestershire/ and rutland/")]
+                               hint="pass the folder that holds shared/ and one folder per authority")]
+    folders = (SHARED,) + authority_folders(root)
     for entry in sorted(root.iterdir()):
-        if entry.is_dir() and entry.name in FOLDERS:
+        if entry.is_dir() and entry.name in folders:
             found += [(p, entry.name) for p in sorted(entry.iterdir()) if p.suffix in (".yaml", ".yml") and p.is_file()]
         elif entry.is_dir() and not entry.name.startswith("."):
             problems.append(Diagnostic("E303", f"'{entry.name}' is not a rules folder", Span(display_path(entry)),
-                                       hint=did_you_mean(entry.name, FOLDERS) or f"rules folders are: {', '.join(FOLDERS)}"))
+                                       hint=did_you_mean(entry.name, folders) or
+                                       f"an authority folder holds its {AUTHORITY_FILE}; rules folders here are: "
+                                       f"{', '.join(folders)}"))
         elif entry.suffix in (".yaml", ".yml"):
             problems.append(Diagnostic("E303", "rule files belong in a folder", Span(display_path(entry)),
-                                       hint=f"move it into one of: {', '.join(FOLDERS)}"))
+                                       hint=f"move it into one of: {', '.join(folders)}"))
     if not found and not problems:
         problems.append(Diagnostic("E103", f"no rule files found in {display_path(root)}",
                                    Span(display_path(root)),
@@ -64,7 +79,7 @@ def display_path(path) -> str:
 def read_corpus(root: Path) -> m.Corpus:
     """Read, schema-check and build every file; raise RuleFileError listing every problem."""
     files, problems = rule_files(root)
-    return _read_and_build(files, problems)
+    return _read_and_build(files, problems, authority_folders(root))
 
 
 def read_corpus_cached(root: Path):
@@ -88,11 +103,11 @@ def read_corpus_cached(root: Path):
             name = display_path(path)
             parsed.append((data, SourceMap(name, source.SpanTable(name, positions)), folder))
         try:
-            return _build(parsed), None
+            return _build(parsed, authority_folders(root)), None
         except Exception:               # the cache is never trusted: read the files again
             pass
     read: list = []
-    corpus = _read_and_build(files, [], read)
+    corpus = _read_and_build(files, [], authority_folders(root), read)
 
     def store():
         rules_cache.write(cache_key, [(path, folder, data, {k: (v.line, v.column) for k, v in smap.positions.items()})
@@ -100,7 +115,7 @@ def read_corpus_cached(root: Path):
     return corpus, store
 
 
-def _read_and_build(files, problems, read: list | None = None) -> m.Corpus:
+def _read_and_build(files, problems, authorities: tuple, read: list | None = None) -> m.Corpus:
     """Read, schema-check and build the files; with ``read``, also collect (data, source map, folder) per file."""
     parsed = []
     for path, folder in files:
@@ -116,7 +131,9 @@ def _read_and_build(files, problems, read: list | None = None) -> m.Corpus:
         if kind_problem:
             problems.append(kind_problem)
             continue
-        schema_problems = validate.check_rule_file(data, data["kind"], smap)
+        # an authority's own settings name it: a name that differs from its folder is reported as a misplaced file
+        names = authorities if data["kind"] != "authority-settings" else ()
+        schema_problems = validate.check_rule_file(data, data["kind"], smap, names)
         problems += schema_problems
         if not schema_problems:
             parsed.append((data, smap, folder))
@@ -124,7 +141,7 @@ def _read_and_build(files, problems, read: list | None = None) -> m.Corpus:
         raise RuleFileError(problems)
     if read is not None:
         read += [(data, SourceMap(smap.file, dict(smap.positions)), folder) for data, smap, folder in parsed]
-    return _build(parsed)
+    return _build(parsed, authorities)
 
 
 def _renamed(d: Diagnostic, name: str) -> Diagnostic:
@@ -146,7 +163,7 @@ def _kind_problem(data, smap) -> Diagnostic | None:
     return None
 
 
-def _build(parsed) -> m.Corpus:
+def _build(parsed, authorities: tuple) -> m.Corpus:
     problems, fields, setting_defs, settings, rule_sets, folders, variations = [], {}, {}, [], [], {}, []
     letter_contents = []
     lists_by_file = {id(d): d.get("choice_lists") or {} for d, _, _ in parsed if d["kind"] == "case-fields"}
@@ -181,18 +198,37 @@ def _build(parsed) -> m.Corpus:
             letter_contents += found
             problems += letter_problems
         else:
-            rule_sets.append(builder.rule_set(data))
+            rule_sets.append(_members(builder.rule_set(data), folder, authorities, smap, problems))
         problems += builder.diagnostics
     if not fields:
         problems.append(Diagnostic("E201", "no case fields are defined", Span("shared/"), "$",
                                    "add a 'kind: case-fields' file to rules/shared/"))
     if problems:
         raise RuleFileError(problems)
-    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations, letter_contents)
-    problems = check_corpus(corpus, {smap.file: smap for _, smap, _ in parsed})
+    corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations,
+                      letter_contents, authorities=authorities)
+    sources = {smap.file: smap for _, smap, _ in parsed}
+    # a gap between settings versions is shown beside the rule sets it leaves without values (E308);
+    # the other completeness checks run only on rules that are otherwise sound
+    problems = (check_corpus(corpus, sources) + check_settings_gaps(corpus, sources)
+                or check_completeness(corpus, sources))
     if problems:
         raise RuleFileError(problems)
+    corpus.warnings = sort_diagnostics(unused_settings(corpus))
     return corpus
+
+
+def _members(rule_set: m.RuleSet, folder: str, authorities: tuple, smap, problems) -> m.RuleSet:
+    """Who a rule set applies to: every authority when it names none (national law), its own folder's
+    authority for a local rule set, otherwise the members its applies_to names (a local agreement)."""
+    if rule_set.applies_to:
+        if rule_set.national:
+            problems.append(Diagnostic("E204", f"national rule set '{rule_set.id}' names the authorities it applies to",
+                                       smap.span(("applies_to",)), "$.applies_to",
+                                       "national law applies to every authority: remove 'applies_to' "
+                                       "(or remove 'national: true' if this is a local agreement)"))
+        return rule_set
+    return dataclasses.replace(rule_set, applies_to=authorities if folder == SHARED else (folder,))
 
 
 def _flatten(fields):

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import COMPLEMENT
+from .operators import COMPLEMENT, EVALUATE
 
 TRUE, FALSE, UNKNOWN = True, False, None
 
@@ -155,7 +155,7 @@ def _compiled_atom(atom: Atom):
         return lambda values: TRUE if values.get(key) is not None else UNKNOWN
     if atom.op == "not_recorded":
         return lambda values: FALSE if values.get(key) is not None else UNKNOWN
-    test = _SCALAR[atom.op]
+    test = EVALUATE[atom.op]
 
     def scalar(values):
         value = values.get(key)
@@ -178,25 +178,7 @@ def evaluate_atom(atom: Atom, values: dict):
         return FALSE if value is not None else UNKNOWN
     if value is None:
         return UNKNOWN
-    return _SCALAR[atom.op](value, operand)
-
-
-_SCALAR = {
-    "is": lambda v, x: v == x,
-    "is_not": lambda v, x: v != x,
-    "at_least": lambda v, x: v >= x,
-    "on_or_after": lambda v, x: v >= x,
-    "at_most": lambda v, x: v <= x,
-    "on_or_before": lambda v, x: v <= x,
-    "more_than": lambda v, x: v > x,
-    "after": lambda v, x: v > x,
-    "less_than": lambda v, x: v < x,
-    "before": lambda v, x: v < x,
-    "one_of": lambda v, xs: v in xs,
-    "none_of": lambda v, xs: v not in xs,
-    "includes_any": lambda v, xs: bool(set(v) & set(xs)),
-    "includes_none": lambda v, xs: not set(v) & set(xs),
-}
+    return EVALUATE[atom.op](value, operand)
 
 
 def _interval(op, lo, hi, n):

@@ -8,21 +8,7 @@ from dataclasses import dataclass, field
 
 from .diagnostics import Span
 
-# Operators of the condition language, and the one each is the logical complement of.
-COMPLEMENT = {
-    "is": "is_not", "is_not": "is",
-    "at_least": "less_than", "less_than": "at_least",
-    "at_most": "more_than", "more_than": "at_most",
-    "before": "on_or_after", "on_or_after": "before",
-    "after": "on_or_before", "on_or_before": "after",
-    "one_of": "none_of", "none_of": "one_of",
-    "is_recorded": "not_recorded", "not_recorded": "is_recorded",
-    "includes_any": "includes_none", "includes_none": "includes_any",
-}
-SINGLE_OPERATORS = ("is", "is_not", "at_least", "at_most", "more_than", "less_than",
-                    "before", "after", "on_or_before", "on_or_after")
-LIST_OPERATORS = ("one_of", "none_of", "includes_any", "includes_none")
-OPERATORS = SINGLE_OPERATORS + LIST_OPERATORS + ("is_recorded",)
+# The operators of the condition language are in operators.py.
 REFERENCE_KINDS = ("fact", "derived", "setting", "decision")
 WAIVER_PREFIX = "waiver-of-"      # the compiled waiver of gate 'x' is evaluated as criterion 'waiver-of-x'
 
@@ -152,6 +138,8 @@ class SettingsVersion(Dated):
     file: str
     span: Span | None = None
     area: str | None = None         # the area's name as cases write it (e.g. "Leicester City")
+    ends: str | None = None         # why no version follows this one (an end declared on purpose)
+    origins: dict = field(default_factory=dict, compare=False)   # name -> (version, Span) where the value was set
     unconfirmed: dict = field(default_factory=dict)   # setting name -> what the council papers do not say
 
 
@@ -224,6 +212,7 @@ class Variation(Dated):
     effective_from: dt.date
     effective_to: dt.date | None
     span: Span | None = None
+    file: str | None = None
 
 
     def to_dict(self) -> dict:
@@ -254,6 +243,7 @@ class RuleSet(Dated):
     notes: str | None = None
     span: Span | None = None
     national: bool = False
+    ends: str | None = None         # why no version follows this one (an end declared on purpose)
 
 
     @property
@@ -273,3 +263,5 @@ class Corpus:
     folders: dict                  # file path -> folder name (shared, leicester, ...)
     variations: list = field(default_factory=list)
     letter_contents: list = field(default_factory=list)   # letter_content.LetterContent, national and per council
+    warnings: list = field(default_factory=list)     # problems that do not stop the rules being used
+    authorities: tuple = ()        # the authority folders: every folder under rules/ holding a settings.yaml

@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 
 from . import validate
-from .scope import AUTHORITIES
 
 _COMPONENTS = {"case-file": "CaseEnvelope", "decision-record": "DecisionRecord", "problem": "Problem",
                "batch-line": "BatchLine"}
@@ -43,20 +42,20 @@ def _rewrite(schema, own: str):
     return out
 
 
-def _component(name: str) -> dict:
-    return _rewrite(validate.standalone_schema(name), _COMPONENTS[name])
+def _component(name: str, authorities: tuple) -> dict:
+    return _rewrite(validate.standalone_schema(name, authorities), _COMPONENTS[name])
 
 
-def schemas(facts_schema: dict) -> dict:
-    envelope = _component("case-file")
+def schemas(facts_schema: dict, authorities: tuple) -> dict:
+    envelope = _component("case-file", authorities)
     envelope["properties"]["facts"] = {"$ref": _component_ref("CaseFacts"),
                                        "description": envelope["properties"]["facts"].get("description", "")}
     return {
         "CaseFacts": _rewrite(copy.deepcopy(facts_schema), "CaseFacts"),
         "CaseEnvelope": envelope,
-        "DecisionRecord": _component("decision-record"),
-        "Problem": _component("problem"),
-        "BatchLine": _component("batch-line"),
+        "DecisionRecord": _component("decision-record", authorities),
+        "Problem": _component("problem", authorities),
+        "BatchLine": _component("batch-line", authorities),
         "RuleSet": {
             "type": "object", "required": ["id", "version", "decision", "title", "period", "effective_from",
                                            "effective_to", "digest", "authorities"],
@@ -67,7 +66,7 @@ def schemas(facts_schema: dict) -> dict:
                 "effective_to": {"$ref": _component_ref("DecisionRecord", "/$defs/optional_date")},
                 "digest": {"$ref": _component_ref("DecisionRecord", "/$defs/sha256"),
                            "description": "SHA-256 of the rule file, as in every decision record"},
-                "authorities": {"type": "array", "items": {"enum": list(AUTHORITIES)}}}},
+                "authorities": {"type": "array", "items": {"enum": list(authorities)}}}},
     }
 
 
@@ -86,17 +85,19 @@ def _problems(*statuses) -> dict:
                      "content": {PROBLEM_JSON: {"schema": {"$ref": _component_ref("Problem")}}}} for s in statuses}
 
 
-_OVERRIDES = [
-    {"name": "decision", "in": "query", "required": False, "description": "the kind of decision (overrides the case's)",
-     "schema": {"type": "string", "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"}},
-    {"name": "authority", "in": "query", "required": False, "description": "the authority (overrides the case's)",
-     "schema": {"enum": list(AUTHORITIES)}},
-    {"name": "on", "in": "query", "required": False, "description": "decide as at this date (overrides assessment_date)",
-     "schema": {"type": "string", "format": "date"}},
-]
+def _overrides(authorities: tuple) -> list:
+    """The query parameters that override what a case says."""
+    return [
+        {"name": "decision", "in": "query", "required": False, "description": "the kind of decision (overrides the case's)",
+         "schema": {"type": "string", "pattern": "^[a-z][a-z0-9]*(-[a-z0-9]+)*$"}},
+        {"name": "authority", "in": "query", "required": False, "description": "the authority (overrides the case's)",
+         "schema": {"enum": list(authorities)}},
+        {"name": "on", "in": "query", "required": False, "description": "decide as at this date (overrides assessment_date)",
+         "schema": {"type": "string", "format": "date"}},
+    ]
 
 
-def document(facts_schema: dict, version: str) -> dict:
+def document(facts_schema: dict, version: str, authorities: tuple) -> dict:
     """The whole OpenAPI 3.1 document."""
     record = {"$ref": _component_ref("DecisionRecord")}
     return {
@@ -130,7 +131,7 @@ def document(facts_schema: dict, version: str) -> dict:
                 "description": "The body is a case envelope, the same keys as a case file. The answer is the "
                                "decision record, exactly the 'decision' that 'eligibility check --format json' "
                                "gives for the same case.",
-                "parameters": copy.deepcopy(_OVERRIDES),
+                "parameters": _overrides(authorities),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": _component_ref("CaseEnvelope")}}}},
                 "responses": {"200": _json(record, "The decision record."), **_problems(400, 413, 422, 503)}}},
@@ -139,7 +140,7 @@ def document(facts_schema: dict, version: str) -> dict:
                 "description": "The body is a JSON array of case envelopes (at most 1 MiB in all). The answer "
                                "has one result per case, in order, each as one line of 'eligibility batch': "
                                "an invalid or failed case does not stop the others.",
-                "parameters": copy.deepcopy(_OVERRIDES),
+                "parameters": _overrides(authorities),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"type": "array", "items": {"$ref": _component_ref("CaseEnvelope")}}}}},
                 "responses": {"200": _json({"type": "array", "items": {"$ref": _component_ref("BatchLine")}},
@@ -150,7 +151,7 @@ def document(facts_schema: dict, version: str) -> dict:
                                "'eligibility letter' writes for the same case (Care Act 2014 s13(2) record, or a "
                                "notice with reasons): HTML, or PDF when the Accept header asks for "
                                "application/pdf.",
-                "parameters": copy.deepcopy(_OVERRIDES),
+                "parameters": _overrides(authorities),
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": _component_ref("CaseEnvelope")}}}},
                 "responses": {"200": {"description": "The letter.", "content": {
@@ -158,7 +159,7 @@ def document(facts_schema: dict, version: str) -> dict:
                     "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}},
                     **_problems(400, 406, 413, 422, 503)}}},
         },
-        "components": {"schemas": schemas(facts_schema)},
+        "components": {"schemas": schemas(facts_schema, authorities)},
     }
 
 

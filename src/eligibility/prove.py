@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from . import model as m
 from . import smt
-from .scope import AUTHORITIES, item_scope_fields
+from .scope import item_scope_fields
 
 PROVED, COUNTEREXAMPLE, GAVE_UP = "proved", "counterexample", "cannot prove"
 LAST_DAY = dt.date.max
@@ -239,7 +239,7 @@ def _item(list_field, on, pinned):
 def run(engine, decisions=None, pairs=None, on: dt.date | None = None, timeout_ms: int = 20000) -> list[Result]:
     results = []
     for decision in decisions or engine.decisions:
-        for pair in pairs or list(itertools.combinations(AUTHORITIES, 2)):
+        for pair in pairs or list(itertools.combinations(engine.authorities, 2)):
             chosen = [Period(on, on)] if on is not None else periods(engine, decision, pair)
             for period in chosen:
                 if on is not None and not any(engine.rule_set_for(decision, x, on) for x in pair):
@@ -312,7 +312,7 @@ def run_versions(old, new, decisions=None, authorities=None, on: dt.date | None 
     """For each decision, authority and period: the old and the new rules decide every case alike."""
     results = []
     for decision in decisions or sorted(set(old.decisions) | set(new.decisions)):
-        for authority in authorities or AUTHORITIES:
+        for authority in authorities or sorted(set(old.authorities) | set(new.authorities)):
             chosen = [Period(on, on)] if on is not None else _version_periods(old, new, decision, authority)
             for period in chosen:
                 if not (old.rule_set_for(decision, authority, period.start)

@@ -125,13 +125,20 @@ def _output_value(value) -> str:
     return str(value)
 
 
+def plain_value(value) -> str:
+    """A setting's value as an author writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def decisions_json(results: list[dict]) -> str:
     return json.dumps(results, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
 def diagnostic_text(d: Diagnostic, source_lines: dict | None = None) -> str:
     """'file:line:col: error[CODE]: message', the source line with a caret, the path and a hint."""
-    lines = [f"{d.span}: error[{d.code}]: {d.message}"]
+    lines = [f"{d.span}: {'warning' if d.code.startswith('W') else 'error'}[{d.code}]: {d.message}"]
     text = _source_line(d, source_lines)
     if text is not None:
         number = str(d.span.line)
@@ -204,20 +211,24 @@ def difference_text(difference) -> str:
     lines.append("  Minimal case (area placeholders are filled in with each authority's own area):")
     lines += ["    " + line for line in _json.dumps(difference.facts, indent=2, sort_keys=True).splitlines()]
     width = 44
-    lines.append(f"  {'':34} {a:<{width}} {b}")
-    lines.append(f"  {'outcome':34} {(da.outcome if da else 'no rules in force'):<{width}} "
-                 f"{db.outcome if db else 'no rules in force'}")
     ids = list(dict.fromkeys([c.id for c in (da.criteria if da else ())] + [c.id for c in (db.criteria if db else ())]))
+    name = max([34] + [len(i) for i in ids])                # criterion names are never cut short
+    lines.append(f"  {'':{name}} {a:<{width}} {b}")
+    lines.append(f"  {'outcome':{name}} {(da.outcome if da else 'no rules in force'):<{width}} "
+                 f"{db.outcome if db else 'no rules in force'}")
+    differing = []
     for criterion in ids:
         ca = next((c for c in da.criteria if c.id == criterion), None) if da else None
         cb = next((c for c in db.criteria if c.id == criterion), None) if db else None
         left = f"{_MARKS[ca.status]} {ca.status}" if ca else "-"
         right = f"{_MARKS[cb.status]} {cb.status}" if cb else "-"
         flag = "  <<" if left != right else ""
-        lines.append(f"  {criterion[:34]:34} {left:<{width}} {right}{flag}")
+        lines.append(f"  {criterion:{name}} {left:<{width}} {right}{flag}")
         if left != right:
+            differing.append(criterion)
             lines.append(_wrap(f"{a}: {ca.reason if ca else 'not a criterion here'}", "      "))
             lines.append(_wrap(f"{b}: {cb.reason if cb else 'not a criterion here'}", "      "))
+    lines += _how_to_declare(difference, differing, (da.outcome if da else None) != (db.outcome if db else None))
     return "\n".join(lines) + "\n"
 
 
@@ -248,3 +259,23 @@ def proof_text(results) -> str:
     proved = sum(1 for r in results if r.verdict == "proved")
     lines.append(f"{proved} of {len(results)} decision-pair-period(s) proved in {total:.1f} s.")
     return "\n".join(lines) + "\n"
+
+
+def _how_to_declare(difference, criteria, outcome_differs: bool) -> list[str]:
+    """The variation that would declare this difference, for the authority whose rules differ to fill in."""
+    a, b = difference.authorities
+    lines = ["  If the difference is intended and lawful, declare it as a variation in "
+             f"rules/{b}/settings.yaml (or rules/{a}/settings.yaml):",
+             "    variations:",
+             "      - id: <a short name, e.g. " + f"{difference.decision}-{b}>",
+             "        text: <what is different, in plain English>",
+             f"        decisions: [{difference.decision}]"]
+    if criteria:
+        lines.append(f"        criteria: [{', '.join(criteria)}]")
+    if outcome_differs:
+        lines.append("        outcome_may_differ: true")
+    lines += ["        justification: <why the law allows the difference>",
+              "        source: <the council paper, its date and paragraph>",
+              f"        effective_from: {difference.on.isoformat()}",
+              "  If it is not intended, correct the rule set or the settings that differ."]
+    return lines

@@ -6,9 +6,10 @@ checks that look across files.
 
 from __future__ import annotations
 
-import datetime as dt
 
 from . import model as m
+from . import operators
+from .dates import is_date
 from .diagnostics import Diagnostic, Span, did_you_mean, json_path
 from .scope import Scope, ValueType, derivation_refs, item_scope_fields, refs_in
 
@@ -17,18 +18,6 @@ MAX_RULES = 240             # engine rules per rule set: 3 per criterion, 3 more
 WHOLE_NUMBER_LIMIT = 2**53 - 1
 MAX_LIST_OPERANDS = 16
 
-_OPS_BY_TYPE = {
-    "boolean": {"is", "is_not", "is_recorded"},
-    "integer": {"is", "is_not", "at_least", "at_most", "more_than", "less_than", "one_of", "none_of", "is_recorded"},
-    "count": {"is", "is_not", "at_least", "at_most", "more_than", "less_than"},
-    "date": {"is", "is_not", "before", "after", "on_or_before", "on_or_after", "is_recorded"},
-    "choice": {"is", "is_not", "one_of", "none_of", "is_recorded"},
-    "text": {"is_recorded"},
-    "choices": {"includes_any", "includes_none"},
-}
-_ITEM_ONLY_OPS = {"includes_any", "includes_none"}
-_DATE_OPS = {"at_least": "on_or_after", "at_most": "on_or_before", "more_than": "after", "less_than": "before"}
-_NUMBER_OPS = {date_op: number_op for number_op, date_op in _DATE_OPS.items()}
 TYPE_WORDS = {"boolean": "true or false", "integer": "a whole number", "count": "a count", "date": "a date",
                "choice": "a choice", "choices": "a list of choices", "text": "text", "record": "a record",
                "list": "a list"}
@@ -185,12 +174,12 @@ def _resolve(ref, scope, item_fields):
 
 
 def _check_compare(node, vt, scope, owner, where, item_fields, path="$") -> list[Diagnostic]:
-    allowed = set(_OPS_BY_TYPE.get(vt.type, ()))
+    allowed = set(operators.for_type(vt.type))
     if item_fields is None:
-        allowed -= _ITEM_ONLY_OPS
+        allowed -= operators.ITEM_ONLY
     label = f"{node.subject.kind} '{node.subject.name}'"
     if node.op not in allowed:
-        instead = (_DATE_OPS if vt.type == "date" else _NUMBER_OPS).get(node.op)
+        instead = (operators.NUMBER_TO_DATE if vt.type == "date" else operators.DATE_TO_NUMBER).get(node.op)
         if vt.type in ("choices", "list", "record"):
             hint = "count it with a derived value, e.g. derived: {n: {text: ..., count: " + node.subject.name + "}}"
         elif instead in allowed:
@@ -235,14 +224,6 @@ def _literal_problem(vt, op, value) -> str | None:
     if vt.type in ("choice", "choices") and value not in vt.values:
         return f"has no value {written(value)} (allowed: {', '.join(vt.values)})"
     return None
-
-
-def is_date(text) -> bool:
-    try:
-        dt.date.fromisoformat(text)
-        return len(text) == 10
-    except (TypeError, ValueError):
-        return False
 
 
 def check_derivation(d: m.Derivation, scope: Scope, defined: list) -> list[Diagnostic]:

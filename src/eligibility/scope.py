@@ -6,9 +6,6 @@ from dataclasses import dataclass
 
 from . import model as m
 
-AUTHORITIES = ("leicester", "leicestershire", "rutland")
-
-
 @dataclass(frozen=True)
 class ValueType:
     type: str                       # boolean | integer | text | date | choice | choices | record | list | count
@@ -19,9 +16,10 @@ class ValueType:
 class Scope:
     """Resolves references for one rule set against the case fields and setting definitions."""
 
-    def __init__(self, vocabulary: m.Vocabulary, setting_defs: dict, rule_set: m.RuleSet):
+    def __init__(self, vocabulary: m.Vocabulary, setting_defs: dict, rule_set: m.RuleSet, authorities: tuple = ()):
         self.vocabulary = vocabulary
         self.setting_defs = setting_defs
+        self.authorities = tuple(authorities)
         self.derived = {d.name: d for d in rule_set.derived}
 
     def type_of(self, ref: m.Ref) -> ValueType | None:
@@ -36,7 +34,7 @@ class Scope:
             return self._derived_type(d) if d else None
         if ref.name == "date":
             return ValueType("date")
-        return ValueType("choice", AUTHORITIES)
+        return ValueType("choice", self.authorities)
 
     def _derived_type(self, d: m.Derivation) -> ValueType | None:
         if d.value_type == "pick":

@@ -83,7 +83,7 @@ def create_app(rules_dir=None, log_url: str | None = None) -> FastAPI:
         except decision_log.LogError as exc:
             raise Problem(503, f"the decision could not be written to the decision log ({exc}); "
                                "no decision was given") from None
-    document = openapi.document(engine.checker.schema, __version__)
+    document = openapi.document(engine.checker.schema, __version__, engine.authorities)
     app = FastAPI(title=document["info"]["title"], version=__version__, docs_url="/docs", redoc_url=None)
     app.openapi = lambda: document
 

@@ -31,7 +31,7 @@ import itertools
 
 import z3
 
-from . import logic
+from . import logic, operators
 from . import model as m
 
 MIN_DAY, MAX_DAY = dt.date.min.toordinal(), dt.date.max.toordinal()
@@ -399,23 +399,25 @@ class Side:
             hit = z3.Or([subject.val == self.p.literal(x) for x in operand] or [z3.BoolVal(False)])
             return hit if op == "one_of" else z3.Not(hit)
         x = operand if isinstance(operand, z3.ArithRef) else self.p.literal(operand)
-        return {"is": lambda: subject.val == x, "is_not": lambda: subject.val != x,
-                "at_least": lambda: subject.val >= x, "on_or_after": lambda: subject.val >= x,
-                "at_most": lambda: subject.val <= x, "on_or_before": lambda: subject.val <= x,
-                "more_than": lambda: subject.val > x, "after": lambda: subject.val > x,
-                "less_than": lambda: subject.val < x, "before": lambda: subject.val < x}[op]()
+        operator = operators.BY_NAME[op]
+        if operator.evaluate is None or operator.operand != "single":
+            raise CannotEncode(f"{atom.key} {op} is not encoded for a {subject.kind} value")
+        return operator.evaluate(subject.val, x)        # the table's comparison, applied to solver terms
 
     def _interval(self, op, v: Value, n, guard):
         n = n if isinstance(n, z3.ArithRef) else self.p.literal(n)
         lo, hk, hi = v.lo, v.hi_known, v.hi
-        t, f = {
-            "at_least": (lo >= n, z3.And(hk, hi < n)),
-            "more_than": (lo > n, z3.And(hk, hi <= n)),
-            "at_most": (z3.And(hk, hi <= n), lo > n),
-            "less_than": (z3.And(hk, hi < n), lo >= n),
-            "is": (z3.And(lo == n, hk, hi == n), z3.Or(lo > n, z3.And(hk, hi < n))),
-            "is_not": (z3.Or(lo > n, z3.And(hk, hi < n)), z3.And(lo == n, hk, hi == n)),
-        }[op]
+        operator = operators.BY_NAME[op]
+        if operator.operand != "single" or operator.evaluate is None:
+            raise CannotEncode(f"a count compared with {op} is not encoded")
+        if operator.evaluate(0, 0) and not operator.evaluate(1, 0) and not operator.evaluate(0, 1):   # equality
+            t, f = z3.And(lo == n, hk, hi == n), z3.Or(lo > n, z3.And(hk, hi < n))
+        elif not operator.evaluate(0, 0) and operator.evaluate(1, 0) and operator.evaluate(0, 1):     # inequality
+            t, f = z3.Or(lo > n, z3.And(hk, hi < n)), z3.And(lo == n, hk, hi == n)
+        elif operator.evaluate(1, 0):       # holds for larger counts (at least, more than): every count in range
+            t, f = operator.evaluate(lo, n), z3.And(hk, z3.Not(operator.evaluate(hi, n)))
+        else:                               # holds for smaller counts (at most, less than)
+            t, f = z3.And(hk, operator.evaluate(hi, n)), z3.Not(operator.evaluate(lo, n))
         return z3.And(guard, t), z3.And(guard, f)
 
     # -- outcome -------------------------------------------------------------------------

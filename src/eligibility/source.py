@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from . import limits
 from .diagnostics import Diagnostic, Span, json_path
 
 KEY = "<key>"  # marker in a source-map path: the position of a mapping key itself
@@ -29,13 +30,26 @@ class _DuplicateKey(yaml.MarkedYAMLError):
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys and aliases, and keeps dates as strings."""
+    """SafeLoader that rejects duplicate keys, aliases and deep nesting, and keeps dates as strings."""
+
+    _depth = 0
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise _Unsupported(None, None, "aliases (*name) are not allowed", event.start_mark)
-        return super().compose_node(parent, index)
+        if self._depth >= limits.MAX_DEPTH:
+            raise _TooDeep(None, None, f"the data is nested more than {limits.MAX_DEPTH} levels deep here",
+                           self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    pass
 
 
 class _Unsupported(yaml.MarkedYAMLError):
@@ -195,11 +209,13 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
     """Parse one YAML document into (data, SourceMap); raise YamlProblem if it cannot be read."""
     try:
         data, node = _parse_fast(text)
-    except _Again:
+        limits.check_shape(data)            # too deep or too large: the pure-Python parser says where
+    except (_Again, limits.InputRefused):
         pass
     else:
         return data, SourceMap.from_node(node, file)
     syntax, duplicate, empty = (("E101", "E102", "E103") if code_prefix == "E" else ("C401", "C401", "C401"))
+    too_large = "E104" if code_prefix == "E" else "C406"
     loader = None
     try:
         loader = _StrictLoader(text)
@@ -212,6 +228,14 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
         mark = exc.problem_mark
         raise YamlProblem(Diagnostic(duplicate, exc.problem, Span(file, mark.line + 1, mark.column + 1),
                                      hint=f"remove one of them ({exc.context}); YAML keeps only one")) from None
+    except _TooDeep as exc:
+        mark = exc.problem_mark
+        raise YamlProblem(Diagnostic(too_large, exc.problem, Span(file, mark.line + 1, mark.column + 1),
+                                     hint="no case or rule needs this much nesting; check the brackets and "
+                                          "indentation here")) from None
+    except RecursionError:                  # a last defence: nesting the depth limit did not see
+        raise YamlProblem(Diagnostic(too_large, "the data is nested too deeply to read", Span(file, 1, 1),
+                                     hint="no case or rule needs this much nesting")) from None
     except _Unsupported as exc:
         mark = exc.problem_mark
         raise YamlProblem(Diagnostic(syntax, exc.problem, Span(file, mark.line + 1, mark.column + 1),
@@ -270,13 +294,16 @@ def _explain(exc: yaml.MarkedYAMLError) -> tuple[str, str, object]:
 
 
 def read(path, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
-    """Read and parse a file; unreadable or non-UTF-8 files become a located problem."""
+    """Read and parse a file ('-' is standard input); unreadable, non-UTF-8, too large
+    or too deeply nested files become a located problem."""
     file = str(path)
     code = "E103" if code_prefix == "E" else "C401"
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = limits.read_bytes(path, "rule" if code_prefix == "E" else "case")
         text = raw.decode("utf-8")
+    except limits.InputRefused as exc:
+        raise YamlProblem(Diagnostic(("E104" if code_prefix == "E" else "C406") if exc.too_big else code,
+                                     exc.message, Span(file), hint=exc.hint)) from None
     except OSError as exc:
         raise YamlProblem(Diagnostic(code, f"cannot read the file: {exc.strerror or exc}", Span(file),
                                      hint="check the path and that the file is UTF-8 text")) from None
@@ -288,7 +315,17 @@ def read(path, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
                                      Span(file, before.count(b"\n") + 1, column),
                                      hint="save the file with the UTF-8 encoding (in most editors: Save As, "
                                           "Encoding: UTF-8), or retype the character")) from None
-    return parse(text, file, code_prefix=code_prefix)
+    deep = limits.deep_brackets(text)
+    if deep is not None:
+        raise YamlProblem(Diagnostic("E104" if code_prefix == "E" else "C406",
+                                     f"the data is nested more than {limits.MAX_DEPTH} levels deep here",
+                                     Span(file, *deep), hint="no case or rule needs this much nesting; check the "
+                                                             "brackets and indentation here"))
+    data, smap = parse(text, file, code_prefix=code_prefix)
+    too_large = limits.shape_problem(data, smap, "E104" if code_prefix == "E" else "C406")
+    if too_large is not None:
+        raise YamlProblem(too_large)
+    return data, smap
 
 
 __all__ = ["KEY", "SourceMap", "SpanTable", "YamlProblem", "parse", "read", "json_path"]

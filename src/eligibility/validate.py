@@ -16,6 +16,8 @@ import json
 from functools import lru_cache
 from importlib import resources
 
+from . import operators
+from .dates import is_date
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
@@ -37,23 +39,57 @@ def load_schema(name: str) -> dict:
     return json.loads(text)
 
 
-def _retrieve(uri: str) -> Resource:
+def rule_set_schema() -> dict:
+    """The rule-set schema, with the operators of a comparison taken from the operator table."""
+    schema = load_schema("rule-set")
+    schema["$defs"]["condition"]["properties"].update(operators.schema_properties())
+    return schema
+
+
+def shipped_schema(name: str) -> dict:
+    """A shipped schema as files are checked against it (the rule-set schema with the operator table's operators)."""
+    return rule_set_schema() if name == "rule-set" else load_schema(name)
+
+
+def common_schema(authorities: tuple) -> dict:
+    """The shared definitions, with the authorities found in the rules folder (when known) as the only names allowed."""
+    common = load_schema("common")
+    if authorities:
+        common["$defs"]["authority"] = {
+            **{k: v for k, v in common["$defs"].get("authority", {}).items() if k in ("description", "examples")},
+            "enum": list(authorities),
+            "x-hint": f"the authorities are the folders under rules/ that hold a settings.yaml: {', '.join(authorities)}"}
+    return common
+
+
+def _retrieve(uri: str):
     """A shipped schema that another refers to, found by its file name (the part after the last '/')."""
-    return Resource.from_contents(load_schema(uri.rsplit("/", 1)[-1].removesuffix(".schema.json")))
+    from referencing import Resource
+    return Resource.from_contents(shipped_schema(uri.rsplit("/", 1)[-1].removesuffix(".schema.json")))
 
 
 @lru_cache(maxsize=None)
-def _registry():
+def _registry(authorities: tuple = ()):
     from referencing import Registry, Resource
-    names = ("common", "rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
+    names = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
              "case-tests", "letter-content", "decision-record", "problem", "batch-line")
-    pairs = [(f"{n}.schema.json", Resource.from_contents(load_schema(n))) for n in names]
+    pairs = [(f"{n}.schema.json", Resource.from_contents(shipped_schema(n))) for n in names]
+    pairs.append(("common.schema.json", Resource.from_contents(common_schema(authorities))))
     return Registry(retrieve=_retrieve).with_resources(pairs)
 
 
 def _is_whole_number(_checker, value) -> bool:
     """Only true integers: JSON Schema would also accept 3.0, and the engine must never see a decimal."""
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _format_checker():
+    """JSON Schema formats, with 'date' checked by the one strict is_date (the library's own check
+    follows the Python version: from 3.11 it accepts week dates such as 2020-W09-6)."""
+    from jsonschema import FormatChecker
+    checker = FormatChecker()
+    checker.checks("date")(lambda value: not isinstance(value, str) or is_date(value))
+    return checker
 
 
 @lru_cache(maxsize=None)
@@ -66,8 +102,7 @@ def _validator_class():
 
 
 def _new_validator(schema: dict, **kwargs):
-    from jsonschema import FormatChecker
-    return _validator_class()(schema, format_checker=FormatChecker(), **kwargs)
+    return _validator_class()(schema, format_checker=_format_checker(), **kwargs)
 
 
 def _inline(schema, registry_schemas: dict):
@@ -84,36 +119,36 @@ def _inline(schema, registry_schemas: dict):
     return schema
 
 
-def standalone_schema(name: str) -> dict:
+def standalone_schema(name: str, authorities: tuple = ()) -> dict:
     """A shipped schema with its references to common.schema.json written out in place."""
-    return _inline(load_schema(name), {"common": load_schema("common")})
+    return _inline(shipped_schema(name), {"common": common_schema(tuple(authorities))})
 
 
-def check_against(name: str, data) -> list[str]:
+def check_against(name: str, data, authorities: tuple = ()) -> list[str]:
     """Where data breaks a shipped schema, as 'path: message' lines (empty when it conforms)."""
-    validator = _new_validator(load_schema(name), registry=_registry())
+    validator = _new_validator(shipped_schema(name), registry=_registry(tuple(authorities)))
     return [f"{json_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
 
 
 @lru_cache(maxsize=None)
-def _validator(name: str):
-    return _new_validator(load_schema(name), registry=_registry())
+def _validator(name: str, authorities: tuple = ()):
+    return _new_validator(shipped_schema(name), registry=_registry(authorities))
 
 
 @lru_cache(maxsize=None)
-def _envelope_validator():
-    schema = _inline(load_schema("case-file"), {"common": load_schema("common")})
+def _envelope_validator(authorities: tuple = ()):
+    schema = _inline(load_schema("case-file"), {"common": common_schema(authorities)})
     return _new_validator(schema)
 
 
-def check_rule_file(data, kind: str, smap: SourceMap) -> list[Diagnostic]:
-    """Schema problems of one rule file of the given kind."""
-    return _diagnostics(_validator(kind), data, smap, code_family="E")
+def check_rule_file(data, kind: str, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
+    """Schema problems of one rule file of the given kind; authorities are the names an authority may have."""
+    return _diagnostics(_validator(kind, tuple(authorities)), data, smap, code_family="E")
 
 
-def check_case_envelope(data, smap: SourceMap) -> list[Diagnostic]:
+def check_case_envelope(data, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
     """Schema problems of a case file's outer shape (ref, authority, assessment_date, facts)."""
-    validator = _envelope_validator()
+    validator = _envelope_validator(tuple(authorities))
     if validator.is_valid(data):
         return []
     return _diagnostics(validator, data, smap, code_family="C")
@@ -171,15 +206,17 @@ def _convert(error, smap, family, prefix):
 
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
-        extras = sorted(set(error.instance) - set(allowed)) if isinstance(error.instance, dict) else []
+        extras = sorted(set(error.instance) - set(allowed), key=repr) if isinstance(error.instance, dict) else []
         out = []
         for extra in extras:
             close = difflib.get_close_matches(str(extra), allowed, n=1)
             tip = f"did you mean '{close[0]}'?" if close else (
                 f"allowed keys here: {', '.join(allowed)}" if allowed else None)
             message = f"the key '{extra}' is not allowed here"
-            if family == "C" and path[:1] == ("facts",):
-                fact = ".".join(str(p) for p in path[1:] + (extra,) if not isinstance(p, int))
+            if not isinstance(extra, str):
+                message = f"the key {extra!r} is not text; keys are names such as 'person'"
+            elif family == "C" and path[:1] == ("facts",):
+                fact = ".".join([str(p) for p in path[1:] if not isinstance(p, int)] + [extra])
                 message = f"there is no case fact called '{fact}'"
             out.append(Diagnostic(_code("unknown", family), message,
                                   smap.span(path + (extra,), key=True), json_path(path + (extra,)), tip))

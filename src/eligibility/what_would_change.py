@@ -29,6 +29,7 @@ import datetime as dt
 import itertools
 
 from . import model as m
+from . import operators
 from .decide import outcome_from_statuses, reference_outcome
 from .decision import FactChange, WhatWouldChange
 from .diagnostics import CaseError, EvaluationError
@@ -205,8 +206,7 @@ def _integer_targets(compare: m.Compare, field: m.FieldDef, setting_values: dict
         n = setting_values.get(n.name)
     if not isinstance(n, int) or isinstance(n, bool):
         return []
-    step = {"at_least": [n], "more_than": [n + 1], "at_most": [n], "less_than": [n - 1], "is": [n],
-            "is_not": [n + 1, n - 1]}.get(compare.op, [])
+    step = operators.integer_targets(compare.op, n)
     low, high = field.minimum if field.minimum is not None else -2**53, field.maximum if field.maximum is not None else 2**53
     return [v for v in step if low <= v <= high]
 

@@ -1,0 +1,193 @@
+"""Limits on the input the tool accepts: what may be read, how large, how deeply nested.
+
+A hostile or careless input must get a clear error within a second and never exhaust
+memory, hang, or overflow Python's stack. Files are read only when they are regular
+files (or standard input, written '-'), and never beyond the size limit. Data is
+refused when it is nested too deeply, refers to itself, or holds too many values.
+
+The size limits can be raised for one run with the environment variables
+ELIGIBILITY_MAX_CASE_BYTES and ELIGIBILITY_MAX_RULE_BYTES (a number of bytes).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from collections.abc import Mapping
+
+from .diagnostics import Diagnostic, Span, json_path
+
+MAX_CASE_BYTES = 1024 * 1024            # 1 MiB: the largest real case is under 5 KiB
+MAX_RULE_BYTES = 4 * 1024 * 1024        # 4 MiB: the largest shipped rule file is under 40 KiB
+MAX_DEPTH = 50                          # levels of nesting; the deepest shipped file uses 11
+MAX_VALUES = 100_000                    # values in one case given as data (lists, mappings and scalars)
+STDIN = "-"
+
+_ENV = {"case": "ELIGIBILITY_MAX_CASE_BYTES", "rule": "ELIGIBILITY_MAX_RULE_BYTES"}
+_DEFAULT = {"case": MAX_CASE_BYTES, "rule": MAX_RULE_BYTES}
+
+
+class InputRefused(Exception):
+    """Raised by :func:`read_bytes` and :func:`check_shape`; ``message`` and ``hint`` say why."""
+
+    def __init__(self, message: str, hint: str, path=(), too_big: bool = False):
+        super().__init__(message)
+        self.message, self.hint, self.path, self.too_big = message, hint, tuple(path), too_big
+
+
+def max_bytes(kind: str) -> int:
+    """The size limit for a 'case' or 'rule' file, as overridden by the environment."""
+    text = os.environ.get(_ENV[kind], "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    return _DEFAULT[kind]
+
+
+def read_bytes(path, kind: str) -> bytes:
+    """The bytes of a regular file (or of standard input for '-'), refusing anything over the limit."""
+    limit = max_bytes(kind)
+    if str(path) == STDIN:
+        stream = getattr(sys.stdin, "buffer", None)
+        raw = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode("utf-8")
+    else:
+        status = os.stat(path)              # follows links: a link to a regular file is read
+        if not stat.S_ISREG(status.st_mode):
+            raise InputRefused(f"{_kind_of(status.st_mode)} is not a regular file, so it is not read",
+                               "give the path of a YAML file, or '-' to read standard input")
+        if status.st_size > limit:
+            raise _too_big(status.st_size, limit, kind)
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)    # the file may have grown since it was looked at
+    if len(raw) > limit:
+        raise _too_big(None, limit, kind)
+    return raw
+
+
+def _too_big(size, limit: int, kind: str) -> InputRefused:
+    what = f"{size:,} bytes" if size is not None else "more than that"
+    return InputRefused(f"the file is larger than the {limit:,}-byte limit for a {kind} file ({what})",
+                        f"a real {kind} file is far smaller; to accept it anyway, set {_ENV[kind]} "
+                        "to a larger number of bytes", too_big=True)
+
+
+def _kind_of(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "this is a folder and"
+    if stat.S_ISFIFO(mode):
+        return "this is a pipe (FIFO) and"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "this is a device and"
+    if stat.S_ISSOCK(mode):
+        return "this is a socket and"
+    return "this"
+
+
+_SPECIAL = re.compile(r"[\[\]{}'\"#]")
+_BLOCK_VALUE_START = frozenset(("", "\n", ":", "-", "?"))       # outside brackets: after 'key:' or '- '
+_FLOW_VALUE_START = frozenset(("", "\n", ":", "-", "?", ",", "[", "{"))
+
+
+def deep_brackets(text: str, max_depth: int = MAX_DEPTH) -> tuple[int, int] | None:
+    """(line, column) where YAML text opens more than max_depth nested [ ] or { } collections, or None.
+
+    Run on the text before the YAML parser: the parser's look-ahead grows with the square of
+    the depth of brackets, so a few kilobytes of '[' would otherwise take seconds. Brackets
+    and quotes count only where a value can begin (text such as "see [1]" is not a list);
+    quoted text and comments are skipped.
+    """
+    depth, pos = 0, 0
+    while True:
+        found = _SPECIAL.search(text, pos)
+        if found is None:
+            return None
+        i, char = found.start(), found.group()
+        before = i - 1
+        while before >= 0 and text[before] in " \t":
+            before -= 1
+        previous = text[before] if before >= 0 else ""
+        at_value = previous in (_FLOW_VALUE_START if depth else _BLOCK_VALUE_START)
+        if char == "#":
+            if i == 0 or text[i - 1] in " \t\n":
+                end = text.find("\n", i)
+                if end < 0:
+                    return None
+                pos = end
+            else:
+                pos = i + 1
+        elif char in "'\"":
+            pos = _after_quoted(text, i) if at_value else i + 1
+            if pos < 0:
+                return None
+        elif char in "[{":
+            if depth > 0 or at_value:
+                depth += 1
+                if depth > max_depth:
+                    line = text.count("\n", 0, i) + 1
+                    return line, i - (text.rfind("\n", 0, i) + 1) + 1
+            pos = i + 1
+        else:
+            depth = max(0, depth - 1)
+            pos = i + 1
+
+
+def _after_quoted(text: str, start: int) -> int:
+    """The position after the quoted text opening at start (-1 when it is never closed)."""
+    quote, pos = text[start], start + 1
+    while True:
+        end = text.find(quote, pos)
+        if end < 0:
+            return -1
+        if quote == "'" and text.startswith("''", end):
+            pos = end + 2                                   # '' is a quote mark inside single quotes
+            continue
+        if quote == '"':
+            slashes = 0
+            while text[end - 1 - slashes] == "\\":
+                slashes += 1
+            if slashes % 2:
+                pos = end + 1                               # \" is a quote mark inside double quotes
+                continue
+        return end + 1
+
+
+def check_shape(data, max_depth: int = MAX_DEPTH, max_values: int = MAX_VALUES) -> None:
+    """Refuse data nested more than max_depth deep, holding a mapping or list inside itself,
+    or holding more than max_values values. Walks without recursion, stopping at the first problem."""
+    stack = [(data, (), 0, frozenset())]
+    seen = 0
+    while stack:
+        value, path, depth, parents = stack.pop()
+        if not isinstance(value, (Mapping, list, tuple)):
+            continue
+        if depth >= max_depth:
+            raise InputRefused(f"the data is nested more than {max_depth} levels deep here",
+                               "no case or rule needs this much nesting; check for a value that refers to "
+                               "itself or was generated by mistake", path)
+        if id(value) in parents:
+            raise InputRefused("the data refers to itself here (a mapping or list inside itself)",
+                               "give each value once, as plain data", path)
+        size = len(value)
+        seen += size
+        if seen > max_values:
+            raise InputRefused(f"the data holds more than {max_values:,} values (a list here has {size:,} items)"
+                               if size > max_values // 10 else f"the data holds more than {max_values:,} values",
+                               "a real case holds far fewer; check the data was not generated by mistake",
+                               path, too_big=True)
+        inside = parents | {id(value)}
+        items = value.items() if isinstance(value, Mapping) else enumerate(value)
+        for key, item in items:
+            if isinstance(item, (Mapping, list, tuple)):
+                stack.append((item, path + (key,), depth + 1, inside))
+
+
+def shape_problem(data, smap, code: str) -> Diagnostic | None:
+    """check_shape as a located diagnostic (or None when the data is acceptable)."""
+    try:
+        check_shape(data)
+    except InputRefused as exc:
+        path = tuple(p if isinstance(p, (int, str)) else str(p) for p in exc.path)
+        return Diagnostic(code, exc.message, smap.span(path) if smap is not None else Span("<case>"),
+                          json_path(path), exc.hint)
+    return None
