@@ -223,7 +223,7 @@ def prove(decision, authorities, on, timeout, old_rules, new_rules, output_forma
     engine confirms is decided differently (it is shown with both explanations); 3 when the
     solver gave up or part of the rules cannot be encoded yet (never reported as proved).
     """
-    from . import prove as proof        # imported here: it loads the SMT solver, which other commands do not need
+    proof = _optional("prove", "prove")     # imported here: it loads the SMT solver, which other commands do not need
 
     engine = _load(rules_dir, output_format) if old_rules is None else None
     if engine is not None and decision is not None and decision not in engine.decisions:
