@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from . import model as m
+from .values import nested_get
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def as_at(facts: dict, lists: tuple, on: dt.date) -> tuple[dict, tuple]:
     left_out, view = [], facts
     for path, date_field in lists:
         parts = path.split(".")
-        items = _get(view, parts)
+        items = nested_get(view, path)
         if not isinstance(items, list):
             continue
         kept = []
@@ -71,14 +72,6 @@ def _date(value):
         except ValueError:
             return None
     return None
-
-
-def _get(data, parts):
-    for part in parts:
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def _set(data: dict, parts, value) -> None:

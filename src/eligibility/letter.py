@@ -21,6 +21,7 @@ from . import letter_content
 from . import model as m
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, Span
+from .values import nested_get
 
 ELIGIBILITY_DECISIONS = ("adult-eligibility", "carer-eligibility")
 _CITATION = re.compile(r"\s*\((?:reg|regs|s|SI|Care Act)\s[^()]*(?:\([^()]*\)[^()]*)*\)")
@@ -124,7 +125,7 @@ def _eligibility(rule_set: m.RuleSet, facts: dict, words, decision: Decision) ->
         record = words.vocabulary.fields[outcomes_count.spec["items"]]
         counted = set(outcomes_count.spec.get("includes_any") or ())
         for field in record.children:
-            reasons = _get(facts, field.path)
+            reasons = nested_get(facts, field.path)
             counting = [r for r in (reasons or []) if not counted or r in counted]
             rows.append({
                 "label": _label(field.text),
@@ -137,9 +138,9 @@ def _eligibility(rule_set: m.RuleSet, facts: dict, words, decision: Decision) ->
         parent = domains_count.spec["items"].rsplit(".", 1)[0]
         domains_field = words.vocabulary.fields[domains_count.spec["items"]]
         wellbeing = {
-            "significant": _get(facts, parent + ".significant"),
-            "areas": [words.choice(domains_field, v) for v in (_get(facts, domains_count.spec["items"]) or [])],
-            "rationale": _get(facts, parent + ".rationale"),
+            "significant": nested_get(facts, parent + ".significant"),
+            "areas": [words.choice(domains_field, v) for v in (nested_get(facts, domains_count.spec["items"]) or [])],
+            "rationale": nested_get(facts, parent + ".rationale"),
         }
     eligible_needs = [r["label"] for r in rows if r["status"] == "cannot"] if decision.outcome == "eligible" else []
     return {"outcome_rows": rows, "wellbeing": wellbeing, "eligible_needs": eligible_needs,
@@ -242,15 +243,6 @@ def _plain(text: str | None) -> str:
 def _label(text: str) -> str:
     """A field's text as a label: without citations or a closing full stop."""
     return _plain(text).rstrip(".")
-
-
-def _get(facts: dict, path: str):
-    node = facts
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def write(engine, decision: Decision, case: dict, output_format: str = "html") -> bytes:

@@ -34,6 +34,7 @@ from .decide import outcome_from_statuses, reference_outcome
 from .decision import FactChange, WhatWouldChange
 from .diagnostics import CaseError, EvaluationError
 from .scope import derivation_refs, refs_in
+from .values import nested_get
 
 MAX_CHANGES = 3          # the largest set of changes suggested
 MAX_SETS = 4             # the most suggestions kept for one decision
@@ -125,7 +126,7 @@ def _verified(engine, case, decision, found, target) -> tuple:
             continue                        # no verified answer for this change: it is not suggested
         if again.outcome not in target:
             continue
-        out.append(WhatWouldChange(tuple(FactChange(p, _get(facts, p), _plain(v)) for p, v in combo), again.outcome))
+        out.append(WhatWouldChange(tuple(FactChange(p, nested_get(facts, p), _plain(v)) for p, v in combo), again.outcome))
         if len(out) == MAX_SETS:
             break
     return tuple(out)
@@ -148,7 +149,7 @@ def _candidates(prepared, facts: dict, statuses: dict, on: dt.date, setting_valu
     for compare in compares:
         for ref in [r for r in (compare.subject, compare.operand) if isinstance(r, m.Ref)]:
             for path, counted in _fact_paths(ref, derived, vocabulary):
-                for value in _values_for(vocabulary.fields[path], _get(facts, path), compare, counted, on, facts,
+                for value in _values_for(vocabulary.fields[path], nested_get(facts, path), compare, counted, on, facts,
                                          setting_values):
                     if (path, value) not in out:
                         out.append((path, value))
@@ -215,8 +216,8 @@ def _date_targets(compare: m.Compare, on: dt.date, facts: dict) -> list:
     operand = compare.operand
     if isinstance(operand, m.Ref) and operand.kind == "decision" and operand.name == "date":
         base = on
-    elif isinstance(operand, m.Ref) and operand.kind == "fact" and isinstance(_get(facts, operand.name), str):
-        base = dt.date.fromisoformat(_get(facts, operand.name))
+    elif isinstance(operand, m.Ref) and operand.kind == "fact" and isinstance(nested_get(facts, operand.name), str):
+        base = dt.date.fromisoformat(nested_get(facts, operand.name))
     elif isinstance(operand, dt.date):
         base = operand
     elif isinstance(operand, str) and len(operand) == 10:
@@ -244,15 +245,6 @@ def _group(prepared, path: str) -> str:
 
 def _plain(value):
     return list(value) if isinstance(value, tuple) else value
-
-
-def _get(facts: dict, path: str):
-    node = facts
-    for part in path.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
 
 
 def _apply(facts: dict, combo) -> dict:
