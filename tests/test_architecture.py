@@ -11,7 +11,8 @@ ALLOWED = {"yaml": {"source"}, "jsonschema": {"validate"}, "referencing": {"vali
            "psycopg": {"log_store"},
            "jinja2": {"letter_html"}, "weasyprint": {"letter_pdf"},
            "fastapi": {"service"}, "starlette": {"service"}, "uvicorn": {"server"}, "tqdm": {"progress"},
-           "distributed": {"dask_runner"}, "z3": {"smt"}}
+           "distributed": {"dask_runner"}, "z3": {"smt"},
+           "orjson": {"stable_json"}}
 
 
 def test_third_party_imports_stay_in_their_module():

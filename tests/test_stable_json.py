@@ -19,7 +19,43 @@ _JSON = st.recursive(
 
 @given(_JSON)
 def test_any_json_value_is_written_as_the_json_module_writes_it(value):
-    assert stable_json.dumps(value) == json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+    expected = json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)
+    assert stable_json.dumps(value) == expected
+    assert stable_json.dumps_pure(value) == expected
+
+
+_WHOLE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text()
+    | st.floats(allow_nan=False, allow_infinity=False).filter(float.is_integer),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=30)
+
+
+@given(_WHOLE)
+def test_values_without_fractions_are_written_by_orjson_as_the_json_module_writes_them(value):
+    """The fast path (orjson, installed with the test extra) for values holding only whole numbers;
+    numbers beyond 64 bits, lone surrogates and the like fall back to the pure-Python writer."""
+    assert stable_json.orjson is not None
+    assert stable_json.dumps(value, whole_numbers=True) == json.dumps(value, sort_keys=True, indent=2,
+                                                                       ensure_ascii=False)
+
+
+def test_orjson_writes_fractions_differently_which_is_why_it_is_not_used_for_them():
+    assert stable_json.orjson.dumps(1e-05) != json.dumps(1e-05).encode()
+    assert stable_json.dumps({"a": [1e-05, 1.5e300]}) == json.dumps({"a": [1e-05, 1.5e300]}, sort_keys=True, indent=2)
+
+
+def test_a_record_whose_case_holds_a_fraction_is_written_by_the_pure_python_writer(engine, monkeypatch):
+    import dataclasses
+    case = read_case(sorted(EXAMPLES.glob("*.yaml"))[0])[0]
+    d = engine.decide(case)
+    odd = dataclasses.replace(d, case=d.case[:-1] + ',"x":1e-05}')
+    calls = []
+    monkeypatch.setattr(stable_json, "_compiled", lambda value: calls.append(1))
+    assert odd.to_json() == json.dumps(odd.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)
+    assert calls == []
+    d.to_json()
+    assert calls == [1]
 
 
 def test_every_example_decision_is_written_as_the_json_module_writes_it(engine):
@@ -28,3 +64,4 @@ def test_every_example_decision_is_written_as_the_json_module_writes_it(engine):
         expected = json.dumps(d.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)
         assert d.to_json() == expected, path.name
         assert d.to_json() == expected, path.name              # the second time, from the kept fixed parts
+        assert stable_json.dumps_pure(d._record(stable_json.Fixed)) == expected, path.name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -11,16 +12,30 @@ from importlib import metadata
 PACKAGE = "eligibility"
 
 
+_version: list = []
+
+
 def package_version() -> str:
-    """The installed version of this package (the source tree's when it is not installed)."""
-    try:
-        return metadata.version(PACKAGE)
-    except metadata.PackageNotFoundError:
-        from . import __version__
-        return __version__
+    """The installed version of this package (the source tree's when it is not installed).
+
+    Read from the installed metadata once per process: reading it means opening and parsing
+    files, which cost more than writing a whole record.
+    """
+    if not _version:
+        try:
+            _version.append(metadata.version(PACKAGE))
+        except metadata.PackageNotFoundError:
+            from . import __version__
+            _version.append(__version__)
+    return _version[0]
 
 from . import stable_json
 from .stable_json import Fixed
+
+# a number with a fraction or an exponent in compact JSON (it may also match inside text,
+# which only means the record is written by the pure-Python writer)
+_FRACTION = re.compile(r"[:,\[]-?[0-9]+[.eE]")
+
 
 @dataclass(frozen=True)
 class RuleSetUsed:
@@ -181,6 +196,16 @@ class Decision:
 
     def _record(self, fixed) -> dict:
         """The record; ``fixed(key, make)`` gives each part that is the same for every decision under a rule set."""
+        notes = {}
+        for kind, name, text in self.unconfirmed:
+            notes.setdefault((kind, name), text)            # the first note, as unconfirmed_note reads it
+
+        def with_note(item: dict, kind: str, name: str) -> dict:
+            note = notes.get((kind, name)) if notes else None
+            if note:
+                item["unconfirmed"] = note
+            return item
+
         return {
             "outcome": self.outcome,
             "outcome_reason": self.outcome_reason,
@@ -190,12 +215,12 @@ class Decision:
             "case_ref": self.case_ref,
             "rule_set": fixed(("rule_set", self.rule_set), self.rule_set.to_dict),
             "settings": fixed(("settings", self.settings), self.settings.to_dict) if self.settings else None,
-            "criteria": [self._with_note(c.to_dict(), "criterion", c.id) for c in self.criteria],
-            "derived": [self._with_note(d.to_dict(), "derived", d.name) for d in self.derived],
+            "criteria": [with_note(c.to_dict(), "criterion", c.id) for c in self.criteria],
+            "derived": [with_note(d.to_dict(), "derived", d.name) for d in self.derived],
             "missing_facts": [m.to_dict() for m in self.missing_facts],
             "disregarded": fixed(("disregarded", self.disregarded),
                                  lambda: [{"fact": f, "text": t, "citation": c} for f, t, c in self.disregarded]),
-            "outputs": {name: self._with_note({"text": text, "value": value}, "output", name)
+            "outputs": {name: with_note({"text": text, "value": value}, "output", name)
                         for name, text, value in self.outputs},
             "engine": self.engine,
             "variations": fixed(("variations", self.variations), lambda: [v.to_dict() for v in self.variations]),
@@ -207,14 +232,14 @@ class Decision:
             "reference": self.reference,
         }
 
-    def _with_note(self, item: dict, kind: str, name: str) -> dict:
-        note = self.unconfirmed_note(kind, name)
-        return dict(item, unconfirmed=note) if note else item
-
     def to_json(self) -> str:
         """Stable JSON: the same case and rules always give the same bytes.
 
         Exactly ``json.dumps(self.to_dict(), sort_keys=True, indent=2, ensure_ascii=False)``;
         the parts shared by every decision under a rule set are written once.
+
+        Every number in a record is a whole number: the case check admits no other in the
+        facts, the settings schema none in the settings, and derived values are counts, days
+        and years. The case text is looked at to be sure, since it is what a caller gives.
         """
-        return stable_json.dumps(self._record(Fixed))
+        return stable_json.dumps(self._record(Fixed), whole_numbers=_FRACTION.search(self.case) is None)

@@ -6,6 +6,14 @@ produces exactly the same text several times faster, and keeps the text of the p
 that are the same for every decision under one rule set (the rule set, the settings,
 the declared variations, the disregards) so that they are written once, not once per
 decision. tests/test_stable_json.py checks it against ``json.dumps``.
+
+With the optional ``fast-json`` extra installed (orjson, a JSON writer in compiled code),
+a record is written by orjson, about ten times faster than any writer in Python, with the
+fixed parts spliced in as text. orjson writes the same bytes as the json module for text,
+whole numbers, true/false/null, lists and mappings with text keys; it writes numbers with
+a fraction or an exponent differently, so it is used only when the caller knows there are
+none (``whole_numbers``), and anything else it cannot take goes to the pure-Python writer.
+The bytes never depend on whether the extra is installed.
 """
 
 from __future__ import annotations
@@ -13,15 +21,52 @@ from __future__ import annotations
 import json
 from json.encoder import encode_basestring
 
+try:
+    import orjson
+except ImportError:                  # the pure-Python writer gives the same bytes
+    orjson = None
+
 _FIXED_LIMIT = 1024                  # distinct fixed blocks kept (a handful per rule set)
 _fixed: dict = {}
+_TOP = "\n  "                        # the line start of a part one level inside the record
 
 
-def dumps(value) -> str:
-    """``json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)``."""
+def dumps(value, *, whole_numbers: bool = False) -> str:
+    """``json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False)``.
+
+    ``whole_numbers=True`` says the caller knows the value holds no number with a fraction
+    or an exponent (which orjson writes differently, e.g. 0.00001 for 1e-05); only then is
+    orjson used. Anything else orjson does not take as the json module does (a whole number
+    beyond 64 bits, a key that is not text, a fixed part below the first level) falls back.
+    """
+    if whole_numbers and orjson is not None:
+        text = _compiled(value)
+        if text is not None:
+            return text
+    return dumps_pure(value)
+
+
+def dumps_pure(value) -> str:
+    """The same text, written in Python alone (without the ``fast-json`` extra, and for values it cannot take)."""
     out: list = []
     _write(value, out, "\n")
     return "".join(out)
+
+
+def _unfixed(value):
+    raise TypeError("a fixed part below the first level")       # written by dumps_pure instead
+
+
+def _compiled(value) -> str | None:
+    """The text by orjson, or None when it cannot be written as the json module writes it."""
+    if type(value) is dict:
+        value = {k: orjson.Fragment(dumps_fixed(v.key, v.make, _TOP)) if type(v) is Fixed else v
+                 for k, v in value.items()}
+    try:
+        raw = orjson.dumps(value, default=_unfixed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    except TypeError:               # orjson.JSONEncodeError: a value it does not take as the json module does
+        return None
+    return raw.decode("utf-8")
 
 
 def dumps_fixed(key, make, newline: str) -> str:
