@@ -65,3 +65,24 @@ def test_every_example_decision_is_written_as_the_json_module_writes_it(engine):
         assert d.to_json() == expected, path.name
         assert d.to_json() == expected, path.name              # the second time, from the kept fixed parts
         assert stable_json.dumps_pure(d._record(stable_json.Fixed)) == expected, path.name
+
+
+@given(_JSON)
+def test_compact_text_is_the_json_modules_whatever_the_values(value):
+    assert stable_json.compact(value) == json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_compact_text_sends_dates_to_default_as_the_json_module_does():
+    import datetime as dt
+
+    def default(v):
+        if type(v) is dt.date:
+            return v.isoformat()
+        raise TypeError("not a case value")
+
+    assert stable_json.compact({"b": dt.date(2024, 5, 1), "a": [1]}, default) == '{"a":[1],"b":"2024-05-01"}'
+    for odd in (float("nan"), float("inf"), 1e-05, 1e16, 2**64):
+        assert stable_json.compact([odd]) == json.dumps([odd], separators=(",", ":"))
+    import pytest
+    with pytest.raises(TypeError):
+        stable_json.compact({"at": dt.datetime(2024, 5, 1, 9, 0)}, default)

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import limits
+from . import limits, stable_json
 from . import model as m
 from . import what_would_change
 from .cases import CaseChecker, data_source_map
@@ -146,10 +145,10 @@ class Engine:
         if too_large is not None:
             raise CaseError([too_large])
         case = _plain(case)
-        problems = self.check_case(case, smap)
+        problems = self.checker.check(case, smap, shape_checked=True)
         if problems and _has_dates(case):
             case = _dates_as_text(case)
-            problems = self.check_case(case, smap)
+            problems = self.checker.check(case, smap, shape_checked=True)
         if problems:
             raise CaseError(problems)
         decision, authority, on = self._resolve(case, decision, authority, on, smap)
@@ -167,9 +166,8 @@ class Engine:
                 self._in_force.clear()
             self._in_force[(decision, authority, on)] = in_force
         prepared, settings, variations = in_force
-        made = decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), fact_order,
-                      variations)
-        return dataclasses.replace(made, case=_case_as_decided(case, decision, authority, on))
+        return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), fact_order,
+                      variations, _case_as_decided(case, decision, authority, on))
 
     def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
         """The declared variations of an authority that bear on a decision on a date."""
@@ -248,8 +246,18 @@ def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[D
             for cid in exc.culprits]
 
 
+_LEAVES = frozenset((str, int, bool, float, type(None)))
+
+
 def _plain(value):
     """Case data as plain dicts and lists (a case may be given as any mapping, e.g. a mappingproxy)."""
+    kind = type(value)
+    if kind is dict:
+        return {k: v if type(v) in _LEAVES else _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [v if type(v) in _LEAVES else _plain(v) for v in value]
+    if kind in _LEAVES:
+        return value
     if isinstance(value, Mapping):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -268,7 +276,7 @@ def _case_as_decided(case: dict, decision: str, authority: str, on: dt.date) -> 
                   "facts": case.get("facts") or {}}
     if case.get("ref") is not None:
         as_decided["ref"] = case["ref"]
-    return json.dumps(as_decided, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_date_as_text)
+    return stable_json.compact(as_decided, default=_date_as_text)
 
 
 def _date_as_text(value):

@@ -104,10 +104,13 @@ class CaseChecker:
                                         smap.span(path), "$." + ".".join(path), "check the date and the year"))
         return found
 
-    def check(self, case, smap: source.SourceMap) -> list[Diagnostic]:
-        too_large = limits.shape_problem(case, smap, "C406")
-        if too_large is not None:
-            return [too_large]
+    def check(self, case, smap: source.SourceMap, *, shape_checked: bool = False) -> list[Diagnostic]:
+        """Every problem with a case. ``shape_checked``: the caller has already refused data too deep,
+        too large or referring to itself (limits.check_shape), and the case is plain dicts and lists."""
+        if not shape_checked:
+            too_large = limits.shape_problem(case, smap, "C406")
+            if too_large is not None:
+                return [too_large]
         if not isinstance(case, dict):
             return [Diagnostic("C402", "a case must be a mapping with at least a 'facts' key", smap.span(()),
                                "$", "see examples/cases/ for the form of a case")]

@@ -115,7 +115,7 @@ def _derivation_settings(rs: m.RuleSet) -> set:
 
 
 def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, settings: m.SettingsVersion | None,
-           case_ref: str | None, fact_order=None, variations=()) -> Decision:
+           case_ref: str | None, fact_order=None, variations=(), case: str = "{}") -> Decision:
     """Decide one checked case with a prepared rule set.
 
     ``fact_order`` permutes the engine facts; tests use it to show that the order in
@@ -143,7 +143,7 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         outputs=tuple((o.name, o.text, _output_value(o, lookup, results)) for o in outputs),
         variations=variations, left_out=lookup.left_out,
         unconfirmed=prepared.unconfirmed_notes(results, rule, outputs, settings),
-        engine=durable_engine.ENGINE_NAME)
+        engine=durable_engine.ENGINE_NAME, case=case)
 
 
 def _output_value(output: m.Output, lookup: Lookup, results: tuple):

@@ -19,6 +19,7 @@ The bytes never depend on whether the extra is installed.
 from __future__ import annotations
 
 import json
+import re
 from json.encoder import encode_basestring
 
 try:
@@ -51,6 +52,29 @@ def dumps_pure(value) -> str:
     out: list = []
     _write(value, out, "\n")
     return "".join(out)
+
+
+# a number with a fraction or an exponent in compact JSON (it may also match inside text,
+# which only means the json module writes that value)
+FRACTION = re.compile(rb"[:,\[]-?[0-9]+[.eE]")
+
+
+def compact(value, default=None) -> str:
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default)``.
+
+    By orjson when installed and the text holds no number with a fraction or an exponent
+    (which orjson writes differently) and no null (orjson writes NaN and infinities as null);
+    dates and times go to ``default`` as in the json module.
+    """
+    if orjson is not None:
+        try:
+            raw = orjson.dumps(value, default=default,
+                               option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
+        except TypeError:           # orjson.JSONEncodeError: let the json module say what is wrong
+            raw = None
+        if raw is not None and FRACTION.search(raw) is None and b"null" not in raw:
+            return raw.decode("utf-8")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default)
 
 
 def _unfixed(value):
