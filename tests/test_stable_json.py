@@ -86,3 +86,19 @@ def test_compact_text_sends_dates_to_default_as_the_json_module_does():
     import pytest
     with pytest.raises(TypeError):
         stable_json.compact({"at": dt.datetime(2024, 5, 1, 9, 0)}, default)
+
+
+@given(_WHOLE)
+def test_text_for_machines_reads_back_as_the_value(value):
+    assert json.loads(stable_json.for_machines(value)) == value
+    assert stable_json.parse(stable_json.for_machines(value)) == value
+
+
+def test_text_for_machines_with_a_fraction_or_nan_is_the_json_modules():
+    for odd in ([1e-05], [float("nan")], {"a": 1.5}):
+        assert stable_json.for_machines(odd) == json.dumps(odd, ensure_ascii=False)
+
+
+def test_parse_reads_what_orjson_refuses_as_the_json_module_does():
+    assert stable_json.parse("[18446744073709551616]") == [2**64]
+    assert stable_json.parse('{"a": [1, "é", null, true]}') == {"a": [1, "é", None, True]}

@@ -43,6 +43,8 @@ def dated_lists(vocabulary: m.Vocabulary) -> tuple:
 
 def as_at(facts: dict, lists: tuple, on: dt.date) -> tuple[dict, tuple]:
     """The facts with items dated after 'on' left out, and what was left out (in list order)."""
+    if not lists:                   # the vocabulary has no dated lists: nothing to leave out
+        return facts, ()
     left_out, view = [], facts
     for path, date_field in lists:
         parts = path.split(".")

@@ -77,17 +77,20 @@ class SettingsUsed:
                            for name, value, source in self.values}}
 
 
+_wording = threading.RLock()           # one for every LazyText (re-entrant: one reason may read another)
+
+
 class LazyText:
     """A sentence written only when first read (explanations cost more to word than to decide)."""
 
-    __slots__ = ("_make", "_text", "_lock")
+    __slots__ = ("_make", "_text")
 
     def __init__(self, make):
-        self._make, self._text, self._lock = make, None, threading.Lock()
+        self._make, self._text = make, None
 
     def __call__(self) -> str:
         if self._text is None:
-            with self._lock:
+            with _wording:
                 if self._text is None:
                     self._text = self._make()
                     self._make = None

@@ -66,7 +66,7 @@ def _count(d: m.Derivation, where, lookup: Lookup) -> Derived:
             return _counted(d, path, (0, None), [], [path], "the list was not given")
         for index, item in enumerate(given):
             values = flatten_item(item, field)
-            status = logic.evaluate(where, values) if where is not None else True
+            status = _test(where)(values) if where is not None else True
             statuses.append(status)
             if status is None:
                 missing += [f"{path}[{index}].{k[2:].replace('__', '.')}" for k in logic.keys_read(where) if k not in values]
@@ -139,7 +139,7 @@ def _pick(d: m.Derivation, where, lookup: Lookup) -> Derived:
     """
     path, field_name = d.spec["items"], d.spec["value"]
     field = lookup.vocabulary.fields[path]
-    kind = item_scope_fields(field)[field_name].type
+    kind = _item_kind(field, field_name)
     given = lookup.fact(path)
     how = f"the {field_name} of the {d.how} item of {path}" + (" meeting the condition" if where is not None else "")
     if given is None:
@@ -147,7 +147,7 @@ def _pick(d: m.Derivation, where, lookup: Lookup) -> Derived:
     indexed = list(enumerate(given))
     for index, item in (reversed(indexed) if d.how == "last" else indexed):
         values = flatten_item(item, field)
-        status = logic.evaluate(where, values) if where is not None else True
+        status = _test(where)(values) if where is not None else True
         if status is None:
             missing = tuple(f"{path}[{index}].{k[2:].replace('__', '.')}" for k in logic.keys_read(where) if k not in values)
             return Derived(d.name, d.text, how, None, "pick", (), missing, d.citation, kind)
@@ -171,7 +171,7 @@ def _run_start(d: m.Derivation, where, joined, lookup: Lookup, take=None) -> Der
     """
     path, field_name = d.spec["items"], d.spec["value"]
     field = lookup.vocabulary.fields[path]
-    kind = item_scope_fields(field)[field_name].type
+    kind = _item_kind(field, field_name)
     given = lookup.fact(path)
     how = f"the {field_name} of the first item of the last unbroken run of {path}"
 
@@ -179,7 +179,7 @@ def _run_start(d: m.Derivation, where, joined, lookup: Lookup, take=None) -> Der
         if condition is None:
             return True, ()
         values = flatten_item(given[index], field)
-        status = logic.evaluate(condition, values)
+        status = _test(condition)(values)
         missing = () if status is not None else tuple(
             f"{path}[{index}].{k[2:].replace('__', '.')}" for k in logic.keys_read(condition) if k not in values)
         return status, missing
@@ -236,6 +236,28 @@ def _first_known(d: m.Derivation, _where, lookup: Lookup) -> Derived:
             return Derived(d.name, d.text, f"the first known of: {', '.join(map(str, d.spec['refs']))}", None,
                            "first_known", tuple(inputs), missing, d.citation, kind)
     return Derived(d.name, d.text, "none of the values exists", None, "first_known", tuple(inputs), (), d.citation, kind)
+
+
+_made: dict = {}                    # id(condition or list field) -> (it, what is made from it once)
+
+
+def _once(thing, make):
+    found = _made.get(id(thing))
+    if found is None or found[0] is not thing:
+        found = (thing, make(thing))
+        if len(_made) >= 4096:
+            _made.clear()
+        _made[id(thing)] = found
+    return found[1]
+
+
+def _test(condition):
+    """The condition as a function of an item's values (logic.compiled: the same reading as logic.evaluate)."""
+    return _once(condition, logic.compiled)
+
+
+def _item_kind(field: m.FieldDef, name: str) -> str:
+    return _once(field, item_scope_fields)[name].type
 
 
 _DERIVE = {"count": _count, "years_between": _between, "days_between": _between, "date_plus": _date_plus,

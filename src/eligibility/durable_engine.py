@@ -39,6 +39,7 @@ from durable import engine as _durable
 
 _core = _durable.durable_rules_engine      # durable-rules' C core, beneath its Python Host/Closure layer
 
+from . import stable_json
 from .compile import READY, CompiledRuleSet
 from .diagnostics import EvaluationError
 
@@ -178,7 +179,7 @@ def _batch(facts: list[dict], sid: str, attempt: int) -> str:
     else:
         batch = [dict(f, sid=sid) for f in facts]
     batch.append({"t": READY, "sid": sid})
-    return json.dumps(batch, ensure_ascii=False)
+    return stable_json.for_machines(batch)
 
 
 _sessions = itertools.count(1)
@@ -214,7 +215,7 @@ def _activations_of(handle, state_handle, labels: dict) -> list[tuple[str, dict]
         messages.append(message_text)
         message_text = _core.complete_and_start_action(handle, state_handle)
     if messages:
-        for activation in json.loads("[" + ",".join(messages) + "]"):
+        for activation in stable_json.parse("[" + ",".join(messages) + "]"):
             if len(activation) != 1:
                 raise EvaluationError(f"the engine scheduled {len(activation)} actions at once")
             (rule_name, bound), = activation.items()

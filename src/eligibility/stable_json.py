@@ -77,6 +77,30 @@ def compact(value, default=None) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default)
 
 
+def for_machines(value) -> str:
+    """Compact JSON in the order given, for a program to read (the rules engine): the json
+    module's ``json.dumps(value, ensure_ascii=False)`` up to spaces between items, or
+    exactly that when the text might hold a fraction, NaN or infinity."""
+    if orjson is not None:
+        try:
+            raw = orjson.dumps(value)
+        except TypeError:
+            raw = None
+        if raw is not None and FRACTION.search(raw) is None and b"null" not in raw:
+            return raw.decode("utf-8")
+    return json.dumps(value, ensure_ascii=False)
+
+
+def parse(text: str):
+    """``json.loads(text)`` (by orjson when installed; the json module for anything orjson refuses)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except ValueError:          # orjson.JSONDecodeError, e.g. a number beyond 64 bits: the json module decides
+            pass
+    return json.loads(text)
+
+
 def _unfixed(value):
     raise TypeError("a fixed part below the first level")       # written by dumps_pure instead
 

@@ -40,20 +40,48 @@ def nested_get(data, path: str):
 def flatten_item(item: dict, field: m.FieldDef) -> dict:
     """One list item → engine values keyed as item-relative facts ('f_result', 'f_test__date')."""
     out = {}
-
-    def walk(data, children, prefix):
-        for child in children:
-            name = child.path.rsplit(".", 1)[-1]
-            value = data.get(name) if isinstance(data, dict) else None
-            if value is None:
-                continue
-            if child.type == "record":
-                walk(value, child.children, prefix + name + "__")
-            else:
-                out["f_" + prefix + name] = engine_value(value, child.type)
-
-    walk(item, field.children, "")
+    _flatten(item, _item_plan(field), out)
     return out
+
+
+_plans: dict = {}                       # id(list field) -> (the field, its item plan)
+
+
+def _item_plan(field: m.FieldDef) -> tuple:
+    """(name, engine key, type, plan of a record's children or None) for each child, made once per field."""
+    found = _plans.get(id(field))
+    if found is None or found[0] is not field:
+
+        def plan(children, prefix):
+            return tuple((name, "f_" + prefix + name, child.type,
+                          plan(child.children, prefix + name + "__") if child.type == "record" else None)
+                         for child in children for name in (child.path.rsplit(".", 1)[-1],))
+
+        found = (field, plan(field.children, ""))
+        if len(_plans) >= 4096:
+            _plans.clear()
+        _plans[id(field)] = found
+    return found[1]
+
+
+def _flatten(data, plan: tuple, out: dict) -> None:
+    if not isinstance(data, dict):
+        return
+    get = data.get
+    for name, key, kind, children in plan:
+        value = get(name)
+        if value is None:
+            continue
+        if children is not None:
+            _flatten(value, children, out)
+        elif kind == "date":
+            out[key] = dt.date.fromisoformat(value).toordinal() if isinstance(value, str) else value.toordinal()
+        elif kind == "text":
+            out[key] = True
+        elif isinstance(value, list):
+            out[key] = tuple(value)
+        else:
+            out[key] = value
 
 
 def _flatten_records(data: dict, prefix: str, out: dict) -> None:
@@ -63,6 +91,9 @@ def _flatten_records(data: dict, prefix: str, out: dict) -> None:
         out[path] = value
         if isinstance(value, dict):
             _flatten_records(value, path + ".", out)
+
+
+_UNSET = object()
 
 
 class Lookup:
@@ -88,13 +119,12 @@ class Lookup:
     def value(self, ref: m.Ref):
         """The value in Python form (dates as date objects); None when not known."""
         key = ref.key
-        try:
-            return self._values[key]
-        except KeyError:
+        value = self._values.get(key, _UNSET)
+        if value is _UNSET:
             value = self._value(ref)
             if ref.kind != "derived" or ref.name in self.derived:
                 self._values[key] = value
-            return value
+        return value
 
     def _value(self, ref: m.Ref):
         if ref.kind == "fact":
