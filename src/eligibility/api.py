@@ -276,7 +276,8 @@ def _case_as_decided(case: dict, decision: str, authority: str, on: dt.date) -> 
                   "facts": case.get("facts") or {}}
     if case.get("ref") is not None:
         as_decided["ref"] = case["ref"]
-    return stable_json.compact(as_decided, default=_date_as_text)
+    # a checked case holds only whole numbers (the case fields admit no other)
+    return stable_json.compact(as_decided, default=_date_as_text, whole_numbers=True)
 
 
 def _date_as_text(value):

@@ -56,6 +56,11 @@ class Prepared:
         self.settings_behind = unconfirmed.SettingsBehind(self.rule_set)
         self.dated_lists = dated_lists(vocabulary)
         self._notes = {}                    # (id(settings), id(outcome rule)) -> (them, their unconfirmed notes)
+        # what the re-check of each criterion needs, looked up once here rather than per decision
+        self.checks = tuple((c, c.criterion, self.recheck[c.criterion.id], self.refs[c.criterion.id],
+                             self.used_names[c.criterion.id], self.wording[c.criterion.id])
+                            for c in compiled.criteria)
+        self.labels = {}                    # engine label -> (criterion id, status), split once
 
     def settings_used(self, settings: m.SettingsVersion | None) -> SettingsUsed | None:
         """The record of the settings this rule set reads, from one settings version (made once per version)."""
@@ -182,8 +187,8 @@ def checked_results(prepared: Prepared, fired, lookup: Lookup) -> dict:
     follows, in the three-valued logic, from the very fact the engine bound.
     """
     statuses = _statuses(prepared, fired)
-    return {c.criterion.id: _criterion_result(prepared, c, statuses[c.criterion.id], lookup)
-            for c in prepared.compiled.criteria}
+    return {check[1].id: _criterion_result(prepared, check, statuses[check[1].id], lookup)
+            for check in prepared.checks}
 
 
 def _used_name(ref: m.Ref) -> str:
@@ -193,8 +198,12 @@ def _used_name(ref: m.Ref) -> str:
 def _statuses(prepared: Prepared, fired) -> dict:
     """criterion id -> (status, bound fact); raises unless each criterion has exactly one result."""
     found = {}
+    labels = prepared.labels
     for label, fact in fired:
-        criterion_id, status = label.split("/")
+        parts = labels.get(label)
+        if parts is None:
+            parts = labels[label] = tuple(label.split("/"))
+        criterion_id, status = parts
         if criterion_id == "__sink":
             raise EvaluationError("the engine fired its never-firing sink rule")
         previous = found.get(criterion_id)
@@ -207,22 +216,19 @@ def _statuses(prepared: Prepared, fired) -> dict:
     return found
 
 
-def _criterion_result(prepared: Prepared, compiled, engine_result, lookup: Lookup) -> CriterionResult:
+def _criterion_result(prepared: Prepared, check, engine_result, lookup: Lookup) -> CriterionResult:
+    compiled, criterion, recheck, refs, used_names, tree = check
     status, bound = engine_result
-    criterion = compiled.criterion
-    check = prepared.recheck[criterion.id](bound)
-    if _STATUS[check] != status:
+    if _STATUS[recheck(bound)] != status:
         raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
                               "from the facts it was given")
-    refs = prepared.refs[criterion.id]
     value = lookup.value
     values = [value(ref) for ref in refs]
-    facts_used = tuple(zip(prepared.used_names[criterion.id], map(record_value, values)))
+    facts_used = tuple(zip(used_names, map(record_value, values)))
     needed = ()
     if status == "unknown":
         unknown_keys = {k for a in logic.unsettled_atoms(compiled.condition, bound) for k in a.keys()}
         needed = tuple(dict.fromkeys(path for ref in refs for path in _needed_for(ref, unknown_keys, lookup)))
-    tree = prepared.wording[criterion.id]
     wording = LazyText(lambda: explain.reason(status, tree, bound, lookup, dict(zip(refs, values)), prepared.phrases))
     return CriterionResult(criterion.id, status, criterion.text, criterion.citation, wording,
                            facts_used, needed, criterion.note, criterion.confidence)

@@ -219,8 +219,8 @@ def _activations_of(handle, state_handle, labels: dict) -> list[tuple[str, dict]
             if len(activation) != 1:
                 raise EvaluationError(f"the engine scheduled {len(activation)} actions at once")
             (rule_name, bound), = activation.items()
-            fact = bound.get("x")
-            fired.append((labels[rule_name], dict(fact) if fact is not None else {}))
+            fact = bound.get("x")           # freshly parsed: nothing else holds it
+            fired.append((labels[rule_name], fact if fact is not None else {}))
     return fired
 
 

@@ -59,12 +59,14 @@ def dumps_pure(value) -> str:
 FRACTION = re.compile(rb"[:,\[]-?[0-9]+[.eE]")
 
 
-def compact(value, default=None) -> str:
+def compact(value, default=None, *, whole_numbers: bool = False) -> str:
     """``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default)``.
 
-    By orjson when installed and the text holds no number with a fraction or an exponent
-    (which orjson writes differently) and no null (orjson writes NaN and infinities as null);
-    dates and times go to ``default`` as in the json module.
+    By orjson when installed, unless the text might hold a number with a fraction or an
+    exponent, NaN or an infinity (which orjson writes differently): ``whole_numbers=True``
+    says the caller knows it holds none (orjson writes whole numbers, ints or floats, as the
+    json module does), else the text is looked at. Dates and times go to ``default`` as in
+    the json module.
     """
     if orjson is not None:
         try:
@@ -72,21 +74,25 @@ def compact(value, default=None) -> str:
                                option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
         except TypeError:           # orjson.JSONEncodeError: let the json module say what is wrong
             raw = None
-        if raw is not None and FRACTION.search(raw) is None and b"null" not in raw:
+        if raw is not None and (whole_numbers or (FRACTION.search(raw) is None and b"null" not in raw)):
             return raw.decode("utf-8")
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=default)
 
 
 def for_machines(value) -> str:
-    """Compact JSON in the order given, for a program to read (the rules engine): the json
-    module's ``json.dumps(value, ensure_ascii=False)`` up to spaces between items, or
-    exactly that when the text might hold a fraction, NaN or infinity."""
+    """Compact JSON in the order given, for a program to read (the rules engine).
+
+    By orjson when installed: the same values as ``json.dumps(value, ensure_ascii=False)``
+    (a number with a fraction may be written in another form of the same number). A null is
+    written by the json module, which writes NaN and infinities as such where orjson writes
+    null; the rules engine is never given a null.
+    """
     if orjson is not None:
         try:
             raw = orjson.dumps(value)
         except TypeError:
             raw = None
-        if raw is not None and FRACTION.search(raw) is None and b"null" not in raw:
+        if raw is not None and b"null" not in raw:
             return raw.decode("utf-8")
     return json.dumps(value, ensure_ascii=False)
 

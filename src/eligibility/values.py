@@ -84,15 +84,6 @@ def _flatten(data, plan: tuple, out: dict) -> None:
             out[key] = value
 
 
-def _flatten_records(data: dict, prefix: str, out: dict) -> None:
-    """Every value reachable through mappings, by dotted path (lists are kept whole)."""
-    for key, value in data.items():
-        path = prefix + key
-        out[path] = value
-        if isinstance(value, dict):
-            _flatten_records(value, path + ".", out)
-
-
 _UNSET = object()
 
 
@@ -108,13 +99,15 @@ class Lookup:
         self.authority = authority
         self.derived = {}
         self.left_out = ()              # list items dated after the decision date (see as_at.py)
-        self._flat = {}
+        self._flat = {}                 # dotted path -> fact, as each is first read
         self._values = {}
-        _flatten_records(facts, "", self._flat)
 
     def fact(self, path: str):
         """A fact by its dotted path; None when not given (or given as null)."""
-        return self._flat.get(path)
+        found = self._flat.get(path, _UNSET)
+        if found is _UNSET:
+            found = self._flat[path] = nested_get(self.facts, path)
+        return found
 
     def value(self, ref: m.Ref):
         """The value in Python form (dates as date objects); None when not known."""
