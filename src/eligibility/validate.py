@@ -16,7 +16,7 @@ import json
 from functools import lru_cache
 from importlib import resources
 
-from . import operators
+from . import operators, schema_check
 from .dates import is_date
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
@@ -142,8 +142,40 @@ def _envelope_validator(authorities: tuple = ()):
 
 
 def check_rule_file(data, kind: str, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
-    """Schema problems of one rule file of the given kind; authorities are the names an authority may have."""
+    """Schema problems of one rule file of the given kind; authorities are the names an authority may have.
+
+    A file the quick compiled check (schema_check) finds valid has none; any other is checked
+    by jsonschema, which describes each problem.
+    """
+    quick = _quick_check(kind, tuple(authorities))
+    if quick is not None and quick(data):
+        return []
     return _diagnostics(_validator(kind, tuple(authorities)), data, smap, code_family="E")
+
+
+_SCHEMA_FILES = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
+                 "case-tests", "letter-content", "decision-record", "problem", "batch-line")
+
+
+@lru_cache(maxsize=None)
+def _quick_check(kind: str, authorities: tuple = ()):
+    """The compiled yes-or-no check for a kind of rule file (None if its schema cannot be compiled)."""
+    return schema_check.compile_schema(_Schemas(authorities), f"{kind}.schema.json")
+
+
+class _Schemas(dict):
+    """The shipped schemas by file name, each read when a reference first needs it."""
+
+    def __init__(self, authorities: tuple):
+        super().__init__()
+        self.authorities = authorities
+
+    def __missing__(self, file_name: str) -> dict:
+        name = file_name.removesuffix(".schema.json")
+        if name not in _SCHEMA_FILES and name != "common":
+            raise KeyError(file_name)
+        schema = self[file_name] = common_schema(self.authorities) if name == "common" else shipped_schema(name)
+        return schema
 
 
 def check_case_envelope(data, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
