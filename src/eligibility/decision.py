@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import threading
 from dataclasses import dataclass, field
@@ -185,7 +184,8 @@ class Decision:
     def reference(self) -> str:
         """The reference a letter quotes: the case reference, the kind of decision and its date."""
         code = "".join(word[:2] if word == "rehab" else word[0] for word in self.decision.split("-")).upper()
-        return f"{self.case_ref or 'NO-CASE-REF'}-{code}-{self.decided_on.strftime('%Y%m%d')}"
+        on = self.decided_on                # as strftime('%Y%m%d') writes it, without its cost
+        return f"{self.case_ref or 'NO-CASE-REF'}-{code}-{on.year}{on.month:02d}{on.day:02d}"
 
     def criterion(self, criterion_id: str) -> CriterionResult:
         return next(c for c in self.criteria if c.id == criterion_id)
@@ -229,7 +229,7 @@ class Decision:
             "variations": fixed(("variations", self.variations), lambda: [v.to_dict() for v in self.variations]),
             "left_out": [item.to_dict() for item in self.left_out],
             # what makes the record reproducible from itself (see eligibility verify)
-            "case": json.loads(self.case),
+            "case": stable_json.parse(self.case),
             "package": {"name": PACKAGE, "version": package_version()},
             "what_would_change": [w.to_dict() for w in self.what_would_change],
             "reference": self.reference,

@@ -124,7 +124,29 @@ def _compiled(value) -> str | None:
 
 
 def dumps_fixed(key, make, newline: str) -> str:
-    """The text of a part that depends only on ``key`` (hashable), made by ``make()`` the first time."""
+    """The text of a part that depends only on ``key`` (hashable), made by ``make()`` the first time.
+
+    A key (label, value) is found first by the identity of its value: the parts a rule set
+    shares are the very same objects in each of its decisions, and hashing them by content
+    (a settings record holds every value it reads) would cost more than a look-up.
+    """
+    if type(key) is tuple and len(key) == 2:
+        ident = (key[0], id(key[1]), newline)
+        hit = _fixed_by_identity.get(ident)
+        if hit is not None and hit[0] is key[1]:
+            return hit[1]
+        text = _dumps_fixed(key, make, newline)
+        if len(_fixed_by_identity) >= _FIXED_LIMIT:
+            _fixed_by_identity.clear()
+        _fixed_by_identity[ident] = (key[1], text)
+        return text
+    return _dumps_fixed(key, make, newline)
+
+
+_fixed_by_identity: dict = {}       # (label, id(value), newline) -> (value, its text)
+
+
+def _dumps_fixed(key, make, newline: str) -> str:
     try:
         found = _fixed.get((key, newline))
     except TypeError:               # a part holding a list cannot be a key: write it each time
