@@ -162,3 +162,21 @@ def test_many_rule_set_versions_loaded_at_once(tmp_path):
             assert v.outcome == a.outcome, where
             assert [(c.id, c.status, c.reason, c.facts_used) for c in v.criteria] == \
                    [(c.id, c.status, c.reason, c.facts_used) for c in a.criteria], where
+
+
+def test_results_and_derived_values_made_by_their_own_init_are_whole_and_frozen(engine):
+    """CriterionResult and Derived set their fields in their own __init__ (for speed): exactly the
+    declared fields, compared and replaced as dataclasses, and still frozen."""
+    import dataclasses
+
+    from eligibility.decision import CriterionResult
+    from eligibility.derive import Derived
+
+    d = engine.decide(read_case(sorted(EXAMPLES.glob("*.yaml"))[0])[0])
+    for made, cls in ((d.criteria[0], CriterionResult), (d.derived[0], Derived)):
+        assert set(vars(made)) == {f.name for f in dataclasses.fields(cls)}
+        assert dataclasses.replace(made) == made
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.text = "changed"
+    short = CriterionResult("a", "met", "t", "c", "why")
+    assert (short.facts_used, short.needed, short.note, short.confidence) == ((), (), None, None)
