@@ -173,10 +173,12 @@ def test_results_and_derived_values_made_by_their_own_init_are_whole_and_frozen(
     from eligibility.derive import Derived
 
     d = engine.decide(read_case(sorted(EXAMPLES.glob("*.yaml"))[0])[0])
-    for made, cls in ((d.criteria[0], CriterionResult), (d.derived[0], Derived)):
+    from eligibility.decision import Decision
+
+    for made, cls in ((d.criteria[0], CriterionResult), (d.derived[0], Derived), (d, Decision)):
         assert set(vars(made)) == {f.name for f in dataclasses.fields(cls)}
         assert dataclasses.replace(made) == made
         with pytest.raises(dataclasses.FrozenInstanceError):
-            made.text = "changed"
+            made.outcome_reason = "changed"
     short = CriterionResult("a", "met", "t", "c", "why")
     assert (short.facts_used, short.needed, short.note, short.confidence) == ((), (), None, None)
