@@ -108,3 +108,22 @@ def test_compact_text_of_whole_numbers_is_the_json_modules(value):
 def test_parse_reads_what_orjson_refuses_as_the_json_module_does():
     assert stable_json.parse("[18446744073709551616]") == [2**64]
     assert stable_json.parse('{"a": [1, "é", null, true]}') == {"a": [1, "é", None, True]}
+
+
+def test_values_the_json_module_refuses_are_refused_with_or_without_orjson():
+    import dataclasses
+    import datetime as dt
+
+    import pytest
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+
+    for odd in (dt.date(2024, 5, 1), Point(1)):
+        with pytest.raises(TypeError):
+            stable_json.dumps({"a": odd}, whole_numbers=True)
+        with pytest.raises(TypeError):
+            stable_json.compact({"a": odd})
+        with pytest.raises(TypeError):
+            stable_json.for_machines([odd])

@@ -61,6 +61,18 @@ class Prepared:
                              self.used_names[c.criterion.id], self.wording[c.criterion.id])
                             for c in compiled.criteria)
         self.labels = {}                    # engine label -> (criterion id, status), split once
+        # the criteria a decision reports (not the waivers), each with the id its waiver would have
+        self.gates = tuple((c.criterion, m.WAIVER_PREFIX + c.criterion.id)
+                           for c in compiled.criteria if c.waiver_of is None)
+        self._outputs = {}                  # id(outcome rule) -> (it, its outputs then the rule set's)
+
+    def outputs_for(self, rule) -> tuple:
+        """The outputs a decision with this outcome rule (or None) records, in order."""
+        found = self._outputs.get(id(rule))
+        if found is None or found[0] is not rule:
+            found = (rule, (tuple(rule.outputs) if rule is not None else ()) + tuple(self.rule_set.outputs))
+            self._outputs[id(rule)] = found
+        return found[1]
 
     def settings_used(self, settings: m.SettingsVersion | None) -> SettingsUsed | None:
         """The record of the settings this rule set reads, from one settings version (made once per version)."""
@@ -133,13 +145,12 @@ def decide(prepared: Prepared, facts: dict, authority: str, on: dt.date, setting
         engine_facts = [engine_facts[i] for i in fact_order]
     fired = durable_engine.run(prepared.compiled, engine_facts)
     evaluated = checked_results(prepared, fired, lookup)
-    results = tuple(_unrecorded_act(c.criterion, _with_waiver(evaluated[c.criterion.id],
-                                                              evaluated.get(m.WAIVER_PREFIX + c.criterion.id)), lookup)
-                    for c in prepared.compiled.criteria if c.waiver_of is None)
+    results = tuple(_unrecorded_act(criterion, _with_waiver(evaluated[criterion.id], evaluated.get(waiver_id)), lookup)
+                    for criterion, waiver_id in prepared.gates)
     outcome, outcome_reason, rule = prepared.outcome(results)
     missing = (_missing([r for r in results if r.id in prepared.decisive], prepared.vocabulary)
                if outcome == "insufficient_information" else ())
-    outputs = (tuple(rule.outputs) if rule is not None else ()) + tuple(rs.outputs)
+    outputs = prepared.outputs_for(rule)
     return Decision(
         outcome=outcome, outcome_reason=outcome_reason, decision=rs.decision, authority=authority, decided_on=on,
         case_ref=case_ref, rule_set=prepared.used, settings=prepared.settings_used(settings),

@@ -27,6 +27,10 @@ try:
 except ImportError:                  # the pure-Python writer gives the same bytes
     orjson = None
 
+# values orjson would write itself but the json module would not (dates, dataclasses) or writes
+# its own way (subclasses of str, int, dict, list) go to ``default``, as in the json module
+_AS_JSON = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
+            if orjson is not None else 0)
 _FIXED_LIMIT = 1024                  # distinct fixed blocks kept (a handful per rule set)
 _fixed: dict = {}
 _TOP = "\n  "                        # the line start of a part one level inside the record
@@ -70,8 +74,7 @@ def compact(value, default=None, *, whole_numbers: bool = False) -> str:
     """
     if orjson is not None:
         try:
-            raw = orjson.dumps(value, default=default,
-                               option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME)
+            raw = orjson.dumps(value, default=default, option=orjson.OPT_SORT_KEYS | _AS_JSON)
         except TypeError:           # orjson.JSONEncodeError: let the json module say what is wrong
             raw = None
         if raw is not None and (whole_numbers or (FRACTION.search(raw) is None and b"null" not in raw)):
@@ -89,7 +92,7 @@ def for_machines(value) -> str:
     """
     if orjson is not None:
         try:
-            raw = orjson.dumps(value)
+            raw = orjson.dumps(value, option=_AS_JSON)
         except TypeError:
             raw = None
         if raw is not None and b"null" not in raw:
@@ -117,7 +120,7 @@ def _compiled(value) -> str | None:
         value = {k: orjson.Fragment(dumps_fixed(v.key, v.make, _TOP)) if type(v) is Fixed else v
                  for k, v in value.items()}
     try:
-        raw = orjson.dumps(value, default=_unfixed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+        raw = orjson.dumps(value, default=_unfixed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _AS_JSON)
     except TypeError:               # orjson.JSONEncodeError: a value it does not take as the json module does
         return None
     return raw.decode("utf-8")
