@@ -235,7 +235,7 @@ def _criterion_result(prepared: Prepared, check, engine_result, lookup: Lookup) 
                               "from the facts it was given")
     value = lookup.value
     values = [value(ref) for ref in refs]
-    facts_used = tuple(zip(used_names, map(record_value, values)))
+    facts_used = tuple(zip(used_names, [v if type(v) in _AS_IS else record_value(v) for v in values]))
     needed = ()
     if status == "unknown":
         unknown_keys = {k for a in logic.unsettled_atoms(compiled.condition, bound) for k in a.keys()}
@@ -246,6 +246,7 @@ def _criterion_result(prepared: Prepared, check, engine_result, lookup: Lookup) 
 
 
 _STATUS = {True: "met", False: "not_met", None: "unknown"}
+_AS_IS = frozenset((str, int, bool, type(None)))      # values record_value leaves as they are
 
 
 def _needed_for(ref: m.Ref, unknown_keys: set, lookup: Lookup) -> tuple:

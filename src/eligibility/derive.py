@@ -80,8 +80,9 @@ def _count(d: m.Derivation, where, lookup: Lookup) -> Derived:
         described = f"items of {path}" + (" meeting the condition" if where is not None else "")
     elif field.type == "record":
         wanted = d.spec["includes_any"]
-        for child in field.children:
-            value = lookup.fact(child.path)
+        record = given if isinstance(given, dict) else {}
+        for child, name in _once(field, _children_by_name):
+            value = record.get(name)            # lookup.fact(child.path), read from the record at hand
             if value is None:
                 statuses.append(None)
                 missing.append(child.path)
@@ -261,6 +262,10 @@ def _once(thing, make):
 def _test(condition):
     """The condition as a function of an item's values (logic.compiled: the same reading as logic.evaluate)."""
     return _once(condition, logic.compiled)
+
+
+def _children_by_name(field: m.FieldDef) -> tuple:
+    return tuple((child, child.path.rsplit(".", 1)[-1]) for child in field.children)
 
 
 def _item_kind(field: m.FieldDef, name: str) -> str:

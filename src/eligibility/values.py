@@ -85,6 +85,7 @@ def _flatten(data, plan: tuple, out: dict) -> None:
 
 
 _UNSET = object()
+_parts: dict = {}                       # dotted path -> its parts (the vocabulary's paths: a few hundred)
 
 
 class Lookup:
@@ -106,7 +107,16 @@ class Lookup:
         """A fact by its dotted path; None when not given (or given as null)."""
         found = self._flat.get(path, _UNSET)
         if found is _UNSET:
-            found = self._flat[path] = nested_get(self.facts, path)
+            parts = _parts.get(path)
+            if parts is None:
+                parts = _parts[path] = tuple(path.split("."))
+            found = self.facts
+            for part in parts:              # as nested_get, with the path split once per process
+                if not isinstance(found, dict):
+                    found = None
+                    break
+                found = found.get(part)
+            self._flat[path] = found
         return found
 
     def value(self, ref: m.Ref):
