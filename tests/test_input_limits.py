@@ -16,6 +16,8 @@ import types
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conftest import EXAMPLES, ROOT
 from eligibility import limits
@@ -261,3 +263,47 @@ def test_no_shipped_file_comes_near_the_limits():
     for path in list((ROOT / "rules").rglob("*.yaml")) + list((ROOT / "examples").rglob("*.yaml")):
         assert limits.deep_brackets(path.read_text(encoding="utf-8"), max_depth=10) is None, path
         assert path.stat().st_size < limits.MAX_CASE_BYTES // 10
+
+
+_NESTED = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=4) | st.floats(allow_nan=False),
+    lambda inner: (st.lists(inner, max_size=4) | st.lists(inner, max_size=3).map(tuple)
+                   | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+                   | st.dictionaries(st.text(max_size=3), inner, max_size=3).map(types.MappingProxyType)),
+    max_leaves=25)
+
+
+def _kinds(value):
+    if isinstance(value, dict):
+        return {k: _kinds(v) for k, v in value.items()}, list(value)
+    if isinstance(value, list):
+        return [_kinds(v) for v in value]
+    return type(value).__name__
+
+
+@given(_NESTED)
+def test_the_plain_copy_is_the_data_as_plain_dicts_and_lists(value):
+    from eligibility.api import _plain
+
+    copy = limits.plain_copy(value)
+    assert copy == _plain(value) and _kinds(copy) == _kinds(_plain(value))
+
+
+@given(_NESTED, st.integers(1, 4), st.integers(1, 30))
+def test_the_plain_copy_refuses_what_check_shape_refuses_at_the_same_place(value, depth, most):
+    def outcome(check):
+        try:
+            check(value, max_depth=depth, max_values=most)
+        except limits.InputRefused as exc:
+            return exc.message, exc.path, exc.too_big
+        return None
+
+    assert outcome(limits.plain_copy) == outcome(limits.check_shape)
+
+
+def test_the_plain_copy_refuses_data_inside_itself():
+    loop = {"a": [1]}
+    loop["a"].append(loop)
+    with pytest.raises(limits.InputRefused, match="refers to itself") as caught:
+        limits.plain_copy(loop)
+    assert caught.value.path == ("a", 1)

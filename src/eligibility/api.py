@@ -141,10 +141,10 @@ class Engine:
 
     def _decide(self, case, decision=None, authority=None, on=None, *, smap=None, fact_order=None) -> Decision:
         smap = smap or data_source_map()
-        too_large = limits.shape_problem(case, smap, "C406")
-        if too_large is not None:
-            raise CaseError([too_large])
-        case = _plain(case)
+        try:                                # refuse data too deep or too large, and copy it as plain data
+            case = limits.plain_copy(case)
+        except limits.InputRefused as exc:
+            raise CaseError([limits.refused(exc, smap, "C406")]) from None
         problems = self.checker.check(case, smap, shape_checked=True)
         if problems and _has_dates(case):
             case = _dates_as_text(case)

@@ -30,11 +30,19 @@ def record_value(value):
 
 
 def nested_get(data, path: str):
-    for part in path.split("."):
+    parts = _parts.get(path)
+    if parts is None:
+        parts = tuple(path.split("."))
+        if len(_parts) < 4096:              # the vocabulary's paths: a few hundred
+            _parts[path] = parts
+    for part in parts:
         if not isinstance(data, dict):
             return None
         data = data.get(part)
     return data
+
+
+_parts: dict = {}                       # dotted path -> its parts, split once per process
 
 
 def flatten_item(item: dict, field: m.FieldDef) -> dict:
@@ -85,7 +93,6 @@ def _flatten(data, plan: tuple, out: dict) -> None:
 
 
 _UNSET = object()
-_parts: dict = {}                       # dotted path -> its parts (the vocabulary's paths: a few hundred)
 
 
 class Lookup:
@@ -107,16 +114,7 @@ class Lookup:
         """A fact by its dotted path; None when not given (or given as null)."""
         found = self._flat.get(path, _UNSET)
         if found is _UNSET:
-            parts = _parts.get(path)
-            if parts is None:
-                parts = _parts[path] = tuple(path.split("."))
-            found = self.facts
-            for part in parts:              # as nested_get, with the path split once per process
-                if not isinstance(found, dict):
-                    found = None
-                    break
-                found = found.get(part)
-            self._flat[path] = found
+            found = self._flat[path] = nested_get(self.facts, path)
         return found
 
     def value(self, ref: m.Ref):
