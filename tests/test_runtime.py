@@ -182,3 +182,25 @@ def test_results_and_derived_values_made_by_their_own_init_are_whole_and_frozen(
             made.outcome_reason = "changed"
     short = CriterionResult("a", "met", "t", "c", "why")
     assert (short.facts_used, short.needed, short.note, short.confidence) == ((), (), None, None)
+
+
+def test_engine_values_of_case_facts_made_by_the_quick_path_are_the_general_ones(engine):
+    """Prepared.engine_facts makes a case fact's engine value knowing its type (Lookup.fact_entries):
+    the same entries, and the same value kept for the re-check, as Lookup.engine_entries gives."""
+    from eligibility import decide as decide_module
+
+    checked = 0
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        data = read_case(path)[0]
+        decision, authority, on = engine.resolve(data)
+        rule_set = engine.rule_set_for(decision, authority, on)
+        prepared = engine.prepared_for(rule_set)
+        settings = engine.settings_for(authority, on)
+        quick, _ = decide_module.derived_values(prepared, data["facts"], authority, on, settings)
+        general, _ = decide_module.derived_values(prepared, data["facts"], authority, on, settings)
+        for ref in {r for refs in prepared.refs.values() for r in refs if r.kind == "fact"}:
+            field_type = engine.corpus.vocabulary.fields[ref.name].type
+            assert quick.fact_entries(ref, field_type) == general.engine_entries(ref), (path.name, ref)
+            assert quick.value(ref) == general.value(ref), (path.name, ref)
+            checked += 1
+    assert checked > 100

@@ -52,7 +52,12 @@ class Prepared:
         self._outcomes = {}                 # criterion statuses, in order -> outcome (see ``outcome``)
         self._settings_used = {}            # id(settings version) -> (it, its SettingsUsed)
         self.disregarded = tuple((d.fact, d.text, d.citation) for d in self.rule_set.disregards)
-        self._fact_plan = tuple((c.fact_type, self.refs[c.criterion.id]) for c in compiled.criteria)
+        # each criterion's engine fact: its type, then each reference with its key and, for a case
+        # fact, its declared type (its engine value is then made without looking the type up)
+        self._fact_plan = tuple((c.fact_type, tuple((ref, ref.key, vocabulary.fields[ref.name].type
+                                                     if ref.kind == "fact" else None)
+                                                    for ref in self.refs[c.criterion.id]))
+                                for c in compiled.criteria)
         self.settings_behind = unconfirmed.SettingsBehind(self.rule_set)
         self.dated_lists = dated_lists(vocabulary)
         self._notes = {}                    # (id(settings), id(outcome rule)) -> (them, their unconfirmed notes)
@@ -109,10 +114,11 @@ class Prepared:
         facts, entries = [], {}
         for fact_type, refs in self._fact_plan:
             fact = {"t": fact_type}
-            for ref in refs:
-                found = entries.get(ref.key)
+            for ref, key, field_type in refs:
+                found = entries.get(key)
                 if found is None:
-                    found = entries[ref.key] = lookup.engine_entries(ref)
+                    found = entries[key] = (lookup.engine_entries(ref) if field_type is None
+                                            else lookup.fact_entries(ref, field_type))
                 fact.update(found)
             facts.append(fact)
         return facts

@@ -158,6 +158,23 @@ class Lookup:
             return self.derived[ref.name].missing
         return ()
 
+    def fact_entries(self, ref: m.Ref, field_type: str) -> dict:
+        """engine_entries for a case fact whose declared type is known (found once per rule set)."""
+        key = ref.key
+        if key in self._values:
+            return self.engine_entries(ref)
+        raw = self.fact(ref.name)
+        if raw is None:
+            self._values[key] = None
+            return {}
+        if field_type == "date":
+            value = self._values[key] = dt.date.fromisoformat(raw)
+            return {key: value.toordinal()}
+        self._values[key] = raw
+        if field_type == "text":
+            return {key: True}
+        return {key: tuple(raw) if isinstance(raw, list) else raw}
+
     def engine_entries(self, ref: m.Ref) -> dict:
         """The engine attributes for one reference (two for a count: its low and high bounds)."""
         value = self.value(ref)
