@@ -280,7 +280,15 @@ def _with_waiver(gate: CriterionResult, waiver: CriterionResult | None) -> Crite
 def act_not_recorded(criterion: m.Criterion, lookup: Lookup) -> bool:
     """True when the criterion names a fact recording an act (not_met_when_not_recorded) and it is not recorded."""
     fact = criterion.not_met_when_not_recorded
-    return fact is not None and lookup.value(m.Ref("fact", fact)) is None
+    if fact is None:
+        return False
+    ref = _fact_refs.get(fact)
+    if ref is None:
+        ref = _fact_refs[fact] = m.Ref("fact", fact)
+    return lookup.value(ref) is None
+
+
+_fact_refs: dict = {}                   # fact path -> its Ref, made once (refs are immutable)
 
 
 def _unrecorded_act(criterion: m.Criterion, result: CriterionResult, lookup: Lookup) -> CriterionResult:
