@@ -224,10 +224,14 @@ class Decision:
             notes.setdefault((kind, name), text)            # the first note, as unconfirmed_note reads it
 
         def with_note(item: dict, kind: str, name: str) -> dict:
-            note = notes.get((kind, name)) if notes else None
+            note = notes.get((kind, name))
             if note:
                 item["unconfirmed"] = note
             return item
+
+        if not notes:                       # most decisions rest on no unconfirmed setting
+            def with_note(item, _kind, _name):
+                return item
 
         return {
             "outcome": self.outcome,
