@@ -6,7 +6,6 @@ import datetime as dt
 import re
 import threading
 from dataclasses import dataclass, field
-from importlib import metadata
 
 PACKAGE = "eligibility"
 
@@ -21,6 +20,7 @@ def package_version() -> str:
     files, which cost more than writing a whole record.
     """
     if not _version:
+        from importlib import metadata      # imported when first needed: it costs more than starting the command
         try:
             _version.append(metadata.version(PACKAGE))
         except metadata.PackageNotFoundError:
