@@ -50,8 +50,11 @@ class CaseInput:
         return out
 
 
-def read_inputs(paths) -> tuple[list[CaseInput], list[Diagnostic]]:
-    """Every case in the given files and directories, and the problems of what could not be read."""
+def read_inputs(paths, limits=None) -> tuple[list[CaseInput], list[Diagnostic]]:
+    """Every case in the given files and directories, and the problems of what could not be read.
+
+    ``limits`` (limits.Limits): the largest case file and case-test file read.
+    """
     inputs, problems = [], []
     for path in paths:
         path = Path(path)
@@ -67,22 +70,22 @@ def read_inputs(paths) -> tuple[list[CaseInput], list[Diagnostic]]:
                                        hint="check the path"))
             continue
         for file in files:
-            found, trouble = read_file(file)
+            found, trouble = read_file(file, limits)
             inputs += found
             problems += trouble
     return inputs, problems
 
 
-def read_file(path: Path) -> tuple[list[CaseInput], list[Diagnostic]]:
+def read_file(path: Path, limits=None) -> tuple[list[CaseInput], list[Diagnostic]]:
     if path.suffix == ".jsonl":
         return _read_lines(path)
     shown = display_path(path)
     if _says_case_tests(path):
-        tests, problems = casetests.read_tests(path)
+        tests, problems = casetests.read_tests(path, limits)
         return [CaseInput(f"{shown}:{t.line} {t.label}", {"facts": t.facts}, t.decision, t.authority, t.date)
                 for t in tests], problems
     try:
-        data, smap = source.read(path, code_prefix="C")
+        data, smap = source.read(path, code_prefix="C", size_limits=limits)
     except source.YamlProblem as exc:
         return [], [exc.diagnostic]
     if isinstance(data, dict) and "facts" in data:
