@@ -122,8 +122,9 @@ def _too_big(size, limit: int, kind: str) -> InputRefused:
     what = f"{size:,} bytes" if size is not None else "more than that"
     enough = size_text(-(-max(size or 0, 2 * limit) // 1024 ** 2) * 1024 ** 2)     # whole MiB, at least double
     return InputRefused(f"the file is larger than the {limit:,}-byte limit for a {kind} file ({what})",
-                        f"a real {kind} file is far smaller; to accept it anyway, raise the limit with "
-                        f"{OPTION[kind]} (e.g. {OPTION[kind]} {enough}) or the environment variable {ENV[kind]}",
+                        f"to accept it anyway, raise the limit with {OPTION[kind]} (e.g. {OPTION[kind]} {enough}) "
+                        f"or the environment variable {ENV[kind]}; a real {kind} file is far smaller than the "
+                        f"default {size_text(_DEFAULT[kind])}",
                         too_big=True)
 
 
