@@ -12,7 +12,7 @@ from . import render
 
 
 class JsonReporter:
-    """For systems: one JSON document on standard output, nothing on standard error."""
+    """For systems: one JSON document on standard output (for batch: on standard error), nothing else."""
 
     purpose = "for systems"                 # shown in --help
 

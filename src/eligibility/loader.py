@@ -1,4 +1,4 @@
-"""Loading a rules directory: read → schema-check → build → check meaning → compile.
+"""Loading a rules directory: read → schema-check → build → check meaning (api.Engine then compiles).
 
 Every stage collects all of its problems; a later stage runs only when the earlier
 ones found none, so an author sees every problem at once and nothing is compiled from

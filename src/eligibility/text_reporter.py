@@ -12,7 +12,11 @@ from . import record, render
 
 
 class TextReporter:
-    """For people: each result as soon as it is made; problems on standard error."""
+    """For people: each result as soon as it is made; problems on standard error.
+
+    ``out(text, err=False)`` writes without adding a newline; for batch it writes everything
+    on standard error.
+    """
 
     purpose = "for people"                  # shown in --help
 
@@ -39,7 +43,7 @@ class TextReporter:
             self.out(f"interrupted after {len(self.results)} of {total} case(s); the results above are complete "
                      "for those cases, and the rest were not decided.\n", err=True)
 
-    # -- validate, consistency, variations -------------------------------------------------
+    # -- rule problems (every command), validate, consistency, variations, settings --------
     def rule_problems(self, diagnostics):
         self.out(render.diagnostics_text(diagnostics), err=True)
         files = len({d.span.file for d in diagnostics})
