@@ -183,11 +183,14 @@ def test_an_unknown_letter_format_is_a_usage_error_listing_the_valid_names():
         assert f"'{name}'" in result.stderr
 
 
-def test_the_letter_command_writes_the_html_format_as_registered(tmp_path):
-    out = tmp_path / "letter.html"
-    result = run("letter", CASE, "--format", "html", "-o", out)
+@pytest.mark.parametrize("name", sorted(letter_formats.LETTER_FORMATS))
+def test_the_letter_command_accepts_every_registered_letter_format(name, tmp_path):
+    out = tmp_path / f"letter.{name}"
+    result = run("letter", CASE, "--format", name, "-o", out)
     assert result.exit_code == 0, result.output
-    assert out.read_bytes().lstrip().lower().startswith(b"<!doctype html>")
+    assert "letter written to" in result.stderr and f"({name})" in result.stderr
+    written = out.read_bytes()
+    assert written.startswith({"html": b"<!DOCTYPE html>", "pdf": b"%PDF-"}[name])
 
 
 @pytest.mark.parametrize(("accept", "chosen"), [
