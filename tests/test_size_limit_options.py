@@ -161,6 +161,20 @@ def test_batch_applies_the_case_limit_to_case_files(tmp_path):
     assert run("batch", "--no-progress", GOOD, "--max-case-bytes", "1MiB").exit_code == 0
 
 
+def test_batch_refuses_a_jsonl_line_over_the_limit_and_decides_the_next(tmp_path):
+    case = json.dumps(eligibility.read_case(GOOD)[0])
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(case[:-1] + ', "notes": "' + "x" * 3000 + '"}\n' + case + "\n", encoding="utf-8")
+    refused = run("batch", "--no-progress", lines, "--max-case-bytes", "2KiB")
+    assert refused.exit_code == 1
+    first, second = [json.loads(line) for line in refused.stdout.splitlines()]
+    assert first["status"] == "invalid" and first["problems"][0]["code"] == "C406"
+    assert "2,048-byte limit" in first["problems"][0]["message"]
+    assert "--max-case-bytes" in first["problems"][0]["hint"]
+    assert second["status"] == "decided"
+    assert run("batch", "--no-progress", lines, "--max-case-bytes", "8KiB").exit_code == 0
+
+
 def test_diff_applies_the_case_limit_to_the_cases_it_compares():
     result = run("diff", ROOT / "rules", ROOT / "rules", GOOD, "--format", "json", "--max-case-bytes", "100")
     assert result.exit_code == 1

@@ -284,7 +284,7 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
     summary = Summary()
     done, end = _resume(out, summary) if out else ([], 0)
     summary.resumed = len(done)
-    items = read_all(inputs, engine.corpus.vocabulary)
+    items = read_all(inputs, engine.corpus.vocabulary, limits)
     if done:
         items = _skip_done(items, done, out)
         next_item = next(items, None)                   # checks the output belongs to these inputs

@@ -110,15 +110,16 @@ def read_bytes(path, kind: str, limits: Limits | None = None) -> bytes:
             raise InputRefused(f"{_kind_of(status.st_mode)} is not a regular file, so it is not read",
                                "give the path of a YAML file, or '-' to read standard input")
         if status.st_size > limit:
-            raise _too_big(status.st_size, limit, kind)
+            raise refuse_too_big(status.st_size, limit, kind)
         with open(path, "rb") as handle:
             raw = handle.read(limit + 1)    # the file may have grown since it was looked at
     if len(raw) > limit:
-        raise _too_big(None, limit, kind)
+        raise refuse_too_big(None, limit, kind)
     return raw
 
 
-def _too_big(size, limit: int, kind: str) -> InputRefused:
+def refuse_too_big(size, limit: int, kind: str) -> InputRefused:
+    """The refusal of a file (or a line of JSON lines) over the limit, with the option that raises it."""
     what = f"{size:,} bytes" if size is not None else "more than that"
     enough = size_text(-(-max(size or 0, 2 * limit) // 1024 ** 2) * 1024 ** 2)     # whole MiB, at least double
     return InputRefused(f"the file is larger than the {limit:,}-byte limit for a {kind} file ({what})",
