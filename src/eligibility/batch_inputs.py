@@ -95,7 +95,7 @@ def _jsonl(handle, shown: str, largest: int = input_limits.MAX_CASE_BYTES):
             return
         number += 1
         if len(raw) > largest and not raw.endswith(b"\n"):
-            while (rest := handle.readline(1 << 16)) and not rest.endswith(b"\n"):
+            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass                                        # the rest of the line, never held whole
             refused = input_limits.refuse_too_big(None, largest, "case")
             yield Item(f"{shown}:{number}", "invalid", (Diagnostic(
