@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import casetests, source
 from .diagnostics import Diagnostic, Span
+from .limits import max_bytes
 from .loader import display_path
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
@@ -80,7 +81,7 @@ def read_file(path: Path, limits=None) -> tuple[list[CaseInput], list[Diagnostic
     if path.suffix == ".jsonl":
         return _read_lines(path)
     shown = display_path(path)
-    if _says_case_tests(path):
+    if _says_case_tests(path, limits):
         tests, problems = casetests.read_tests(path, limits)
         return [CaseInput(f"{shown}:{t.line} {t.label}", {"facts": t.facts}, t.decision, t.authority, t.date)
                 for t in tests], problems
@@ -96,10 +97,17 @@ def read_file(path: Path, limits=None) -> tuple[list[CaseInput], list[Diagnostic
                            "decided cases are read from .jsonl files")]
 
 
-def _says_case_tests(path: Path) -> bool:
-    """A file with a line 'kind: case-tests' is read as case tests (and parsed once, by casetests)."""
+def _says_case_tests(path: Path, limits=None) -> bool:
+    """A file with a line 'kind: case-tests' is read as case tests (and parsed once, by casetests).
+
+    Only as much is looked at as a case-test file may hold: a larger file is refused unread
+    whichever kind it is.
+    """
+    largest = max_bytes("rule", limits)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(largest + 1)
+        text = raw.decode("utf-8", errors="replace" if len(raw) > largest else "strict")
     except (OSError, UnicodeDecodeError):
         return False
     return re.search(r"^kind:[ \t]*['\"]?case-tests['\"]?[ \t]*(#.*)?$", text, re.MULTILINE) is not None
