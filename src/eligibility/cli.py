@@ -468,6 +468,18 @@ def letter(case, output_format, output, decision, authority, on, rules_dir, limi
         click.echo(f"{shown}: letter written to {display_path(output)} ({output_format}).", err=True)
     else:
         click.echo(content, nl=False)            # bytes go to the binary stream, unchanged
+    _warn_unconfirmed(shown, d)
+
+
+def _warn_unconfirmed(shown: str, decision) -> None:
+    """Tell the case worker (on standard error, never in the letter) what the letter states that rests on a
+    council setting the council papers do not confirm, so it is checked before the letter is sent."""
+    if not decision.unconfirmed:
+        return
+    click.echo(f"{shown}: warning: {len(decision.unconfirmed)} thing(s) this letter states rest on council settings "
+               "that the council papers do not confirm; check them with the council before sending it:", err=True)
+    for kind, name, note in decision.unconfirmed:
+        click.echo(f"  - {kind} '{name}': {note}", err=True)
 
 
 @cli.command("diff")
