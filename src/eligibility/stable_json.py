@@ -1,5 +1,9 @@
-"""The written record as stable JSON, fast: the same bytes as
-``json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False)``.
+"""JSON text, fast, and always as the json module writes it.
+
+The written record as stable JSON: the same bytes as
+``json.dumps(record, sort_keys=True, indent=2, ensure_ascii=False)`` (``dumps``); the case
+as decided as canonical compact JSON (``compact``); the rules engine's input and output
+(``for_machines``, ``parse``).
 
 Python's ``json`` module writes indented JSON with its pure-Python encoder; this writer
 produces exactly the same text several times faster, and keeps the text of the parts
