@@ -7,6 +7,7 @@ changed; a record changed after it was issued must be caught.
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import shutil
 from pathlib import Path
@@ -57,6 +58,8 @@ def test_the_record_holds_its_case_package_engine_and_rule_identity(engine):
     assert record["case"] == {"ref": "RUT-2024-0117", "decision": "adult-eligibility", "authority": "rutland",
                               "assessment_date": "2024-05-01", "facts": data["facts"]}
     assert record["package"] == {"name": "eligibility", "version": eligibility.__version__}
+    # the record takes the version from the code; the installed metadata must say the same
+    assert importlib.metadata.version("eligibility") == eligibility.__version__
     assert record["engine"] == "durable-rules 2.0.28"
     assert {k: record["rule_set"][k] for k in ("id", "version")} == {"id": "adult-eligibility", "version": CURRENT}
     assert len(record["rule_set"]["sha256"]) == 64 and len(record["settings"]["sha256"]) == 64
