@@ -172,11 +172,17 @@ def _value_checker(field: m.FieldDef):
 
 def _record_checker(children):
     checks = {c.path.rsplit(".", 1)[-1]: _value_checker(c) for c in children}
+    # true/false fields, the commonest, are checked here without a call (bool has no subclasses)
+    flags = frozenset(c.path.rsplit(".", 1)[-1] for c in children if c.type == "boolean")
 
     def check(value) -> bool:
         if not isinstance(value, dict):
             return False
         for key, item in value.items():
+            if key in flags:
+                if item is not None and type(item) is not bool:
+                    return False
+                continue
             rule = checks.get(key)
             if rule is None or not rule(item):
                 return False

@@ -239,8 +239,7 @@ def _criterion_result(prepared: Prepared, check, engine_result, lookup: Lookup) 
     if _STATUS[recheck(bound)] != status:
         raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
                               "from the facts it was given")
-    value = lookup.value
-    values = [value(ref) for ref in refs]
+    values = lookup.values_of(refs)
     facts_used = tuple(zip(used_names, [v if type(v) in _AS_IS else record_value(v) for v in values]))
     needed = ()
     if status == "unknown":

@@ -127,6 +127,15 @@ class Lookup:
                 self._values[key] = value
         return value
 
+    def values_of(self, refs: tuple) -> list:
+        """[self.value(ref) for ref in refs], reading values already worked out directly."""
+        known = self._values
+        out = []
+        for ref in refs:
+            value = known.get(ref.key, _UNSET)
+            out.append(self.value(ref) if value is _UNSET else value)
+        return out
+
     def _value(self, ref: m.Ref):
         if ref.kind == "fact":
             raw = self.fact(ref.name)
