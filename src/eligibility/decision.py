@@ -23,6 +23,8 @@ def package_version() -> str:
 from . import stable_json
 from .stable_json import Fixed
 
+_codes: dict = {}                       # kind of decision -> its code in a reference (RAE for rehab-assessment...)
+
 # a number with a fraction or an exponent in compact JSON (it may also match inside text,
 # which only means the record is written by the pure-Python writer)
 _FRACTION = re.compile(r"[:,\[]-?[0-9]+[.eE]")
@@ -195,7 +197,11 @@ class Decision:
     @property
     def reference(self) -> str:
         """The reference a letter quotes: the case reference, the kind of decision and its date."""
-        code = "".join(word[:2] if word == "rehab" else word[0] for word in self.decision.split("-")).upper()
+        code = _codes.get(self.decision)
+        if code is None:
+            code = "".join(word[:2] if word == "rehab" else word[0] for word in self.decision.split("-")).upper()
+            if len(_codes) < 1024:
+                _codes[self.decision] = code
         on = self.decided_on                # as strftime('%Y%m%d') writes it, without its cost
         return f"{self.case_ref or 'NO-CASE-REF'}-{code}-{on.year}{on.month:02d}{on.day:02d}"
 
@@ -261,4 +267,8 @@ class Decision:
         facts, the settings schema none in the settings, and derived values are counts, days
         and years. The case text is looked at to be sure, since it is what a caller gives.
         """
-        return stable_json.dumps(self._record(Fixed), whole_numbers=_FRACTION.search(self.case) is None)
+        if stable_json.orjson is not None and _FRACTION.search(self.case) is None:
+            text = stable_json.dumps_record(self._record(stable_json.fragment))
+            if text is not None:
+                return text
+        return stable_json.dumps_pure(self._record(Fixed))

@@ -114,6 +114,22 @@ def parse(text: str):
     return json.loads(text)
 
 
+def fragment(key, make):
+    """A part of a record whose text is kept per key, ready to splice into ``dumps_record`` (orjson only)."""
+    return orjson.Fragment(dumps_fixed(key, make, _TOP))
+
+
+def dumps_record(record: dict) -> str | None:
+    """A record whose fixed parts are ``fragment``s, by orjson; None when orjson cannot write it as the
+    json module would (the caller then writes it with ``dumps_pure`` and ``Fixed`` parts). The caller
+    knows it holds no number with a fraction (see ``dumps``)."""
+    try:
+        raw = orjson.dumps(record, default=_unfixed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _AS_JSON)
+    except TypeError:
+        return None
+    return raw.decode("utf-8")
+
+
 def _unfixed(value):
     raise TypeError("a fixed part below the first level")       # written by dumps_pure instead
 
