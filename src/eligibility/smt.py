@@ -185,15 +185,17 @@ class Side:
         self._definitions = {d.name: d for d in self.rule_set.derived}
         self.status = {}
         compiled = {c.criterion.id: c for c in prepared.compiled.criteria}
-        self.truth = {}
+        self.raw = {}                    # criterion id (waivers too) -> (certainly true, certainly false)
+        for c in prepared.compiled.criteria:
+            self.raw[c.criterion.id] = self.condition(c.condition)
         for c in prepared.compiled.criteria:
             if c.waiver_of is not None:
                 continue
-            t, f = self.condition(c.condition)
+            t, f = self.raw[c.criterion.id]
             status = z3.If(t, MET, z3.If(f, NOT_MET, UNKNOWN))
             waiver = compiled.get(m.WAIVER_PREFIX + c.criterion.id)
             if waiver is not None:
-                wt, _ = self.condition(waiver.condition)
+                wt, _ = self.raw[waiver.criterion.id]
                 status = z3.If(t, MET, z3.If(wt, WAIVED, status))
             act = c.criterion.not_met_when_not_recorded
             if act is not None:                  # a recorded act (a refusal, a request): not recorded means none
@@ -420,6 +422,27 @@ class Side:
             t, f = z3.And(hk, operator.evaluate(hi, n)), z3.Not(operator.evaluate(lo, n))
         return z3.And(guard, t), z3.And(guard, f)
 
+    def recorded(self, criterion_id: str):
+        """Every value the criterion's condition reads is recorded (counts: every item's facts too)."""
+        parts = []
+        for ref in self.prepared.refs[criterion_id]:
+            v = self.value(ref)
+            parts.append(z3.And(v.hi_known, v.lo == v.hi) if v.lo is not None else z3.Not(v.missing))
+        return all_of(parts)
+
+    def outcome_condition(self, node):
+        """(certainly true, certainly false) for an outcome's 'when' over the criterion results (waived counts as met)."""
+        if isinstance(node, m.CriterionRef):
+            status = self.status[node.id]
+            return z3.Or(status == MET, status == WAIVED), status == NOT_MET
+        if isinstance(node, m.Not):
+            t, f = self.outcome_condition(node.item)
+            return f, t
+        pairs = [self.outcome_condition(i) for i in node.items]
+        if isinstance(node, m.AllOf):
+            return z3.And([p[0] for p in pairs]), z3.Or([p[1] for p in pairs])
+        return z3.Or([p[0] for p in pairs]), z3.And([p[1] for p in pairs])
+
     # -- outcome -------------------------------------------------------------------------
     def _outcome(self):
         """The index of the outcome rule decided (len(outcomes) for insufficient_information), as decide.py."""
@@ -536,6 +559,28 @@ def solve(constraints, timeout_ms: int, preferred=()):
     if result == z3.unsat:
         return "unsat", None
     return "unknown", solver.reason_unknown()
+
+
+class Questions:
+    """One solver holding a problem's constraints, asked many questions in turn (each pushed, then popped)."""
+
+    def __init__(self, constraints, timeout_ms: int):
+        self.solver = z3.Solver()
+        self.solver.set("timeout", timeout_ms)
+        self.solver.add(*constraints)
+
+    def possible(self, *formulas):
+        """True when some case meets every formula, False when none does, None when the solver gave up."""
+        self.solver.push()
+        self.solver.add(*formulas)
+        result = self.solver.check()
+        self.solver.pop()
+        return True if result == z3.sat else (False if result == z3.unsat else None)
+
+
+def within_any(x, ranges):
+    """x lies in one of the (low, high) ranges."""
+    return any_of([between(x, low, high) for low, high in ranges])
 
 
 def evaluate(model, expr):
