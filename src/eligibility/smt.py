@@ -31,7 +31,7 @@ import itertools
 
 import z3
 
-from . import logic, operators
+from . import logic, operators, outcome_diagram
 from . import model as m
 
 MIN_DAY, MAX_DAY = dt.date.min.toordinal(), dt.date.max.toordinal()
@@ -40,6 +40,7 @@ STATUS = {0: "met", 1: "not_met", 2: "unknown", 3: "waived", 4: "absent"}
 MET, NOT_MET, UNKNOWN, WAIVED, ABSENT = range(5)
 INSUFFICIENT = "insufficient_information"
 LIST_DERIVATIONS = ("first", "last", "start_of_last_run")
+MAX_UNKNOWN = 12            # the engine tries every way at most this many unknown criteria could turn out (decide.py)
 
 
 class CannotEncode(Exception):
@@ -445,22 +446,36 @@ class Side:
 
     # -- outcome -------------------------------------------------------------------------
     def _outcome(self):
-        """The index of the outcome rule decided (len(outcomes) for insufficient_information), as decide.py."""
-        from .decide import _first_holding
-        rs = self.rule_set
-        if len(self.status) > 12:
-            raise CannotEncode("more than 12 criteria: the engine's outcome rule for many unknowns is not encoded")
-        named = sorted({ref.id for rule in rs.outcomes for ref in m.leaves(rule.when)})
-        rules = list(rs.outcomes)
-        table = tuple(rules.index(_first_holding(rs, dict(zip(named, combo))))
-                      for combo in itertools.product((True, False), repeat=len(named)))
-        could = [(self._could_be(self.status[c], True), self._could_be(self.status[c], False)) for c in named]
-        possible = _possible_outcomes(could, table, {})
-        result = z3.IntVal(len(rules))
+        """The index of the outcome rule decided (len(outcomes) for insufficient_information), as decide.py.
+
+        The first outcome whose 'when' holds is the decision. With unknown criteria, an outcome
+        is decided when every way they could turn out gives it (read from the outcomes' decision
+        diagram, never by listing the ways). With more than MAX_UNKNOWN criteria unknown at once,
+        the engine tries no ways: only an outcome the three-valued reading settles is decided.
+        """
+        rules = list(self.rule_set.outcomes)
+        try:
+            diagram, root = outcome_diagram.first_holding(self.rule_set)
+        except outcome_diagram.TooLarge as exc:
+            raise CannotEncode(f"the outcomes' decision diagram is too large ({exc})") from None
+        could = [(self._could_be(self.status[c], True), self._could_be(self.status[c], False)) for c in diagram.order]
+        possible = _possible_outcomes(diagram, root, could, {})
+        insufficient = z3.IntVal(len(rules))
+        result = insufficient
         for i in reversed(range(len(rules))):
             only_i = z3.And([z3.Not(e) for j, e in possible.items() if j != i])
             result = z3.If(z3.And(possible[i], only_i) if i in possible else z3.BoolVal(False), i, result)
-        return result
+        if len(self.status) <= MAX_UNKNOWN:
+            return result
+        settled = insufficient                         # the three-valued reading, outcome by outcome in order
+        for i in reversed(range(len(rules))):
+            if rules[i].when is None:
+                settled = z3.IntVal(i)
+                continue
+            holds, fails = self.outcome_condition(rules[i].when)
+            settled = z3.If(holds, i, z3.If(fails, settled, insufficient))
+        unknown = z3.Sum([z3.If(status == UNKNOWN, 1, 0) for status in self.status.values()])
+        return z3.If(unknown <= MAX_UNKNOWN, result, settled)
 
     @staticmethod
     def _could_be(status, truth: bool):
@@ -506,24 +521,23 @@ def _only_when(value: Value, condition) -> Value:
     return Value(z3.And(condition, value.known), value.val, kind=value.kind, missing=value.missing)
 
 
-def _possible_outcomes(could, table, memo) -> dict:
+def _possible_outcomes(diagram, node: int, could, memo) -> dict:
     """outcome index -> formula: some way the unknown criteria could turn out gives that outcome.
 
-    ``table`` lists the outcome for every way the criteria (in order, the first varying
-    slowest, true before false) could be; equal sub-tables are shared, as in a decision diagram.
+    ``could`` gives, for each criterion the diagram asks (in its order), whether it could be
+    true and whether it could be false; each node of the diagram is encoded once.
     """
-    key = (len(could), table)
-    if key not in memo:
-        if len(set(table)) == 1:
-            memo[key] = {table[0]: z3.BoolVal(True)}
+    if node not in memo:
+        if diagram.is_leaf(node):
+            memo[node] = {diagram.nodes[node][1]: z3.BoolVal(True)}
         else:
-            half = len(table) // 2
-            (can_be_true, can_be_false), rest = could[0], could[1:]
-            if_true, if_false = _possible_outcomes(rest, table[:half], memo), _possible_outcomes(rest, table[half:], memo)
-            memo[key] = {j: z3.Or(z3.And(can_be_true, if_true.get(j, z3.BoolVal(False))),
-                                  z3.And(can_be_false, if_false.get(j, z3.BoolVal(False))))
-                         for j in set(if_true) | set(if_false)}
-    return memo[key]
+            level, if_true, if_false = diagram.nodes[node]
+            can_be_true, can_be_false = could[level]
+            yes, no = _possible_outcomes(diagram, if_true, could, memo), _possible_outcomes(diagram, if_false, could, memo)
+            memo[node] = {j: z3.Or(z3.And(can_be_true, yes.get(j, z3.BoolVal(False))),
+                                   z3.And(can_be_false, no.get(j, z3.BoolVal(False))))
+                          for j in sorted(set(yes) | set(no))}
+    return memo[node]
 
 
 def same_value(a: Value, b: Value):
