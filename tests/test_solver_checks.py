@@ -145,6 +145,22 @@ def test_an_outcome_hidden_by_an_earlier_one_names_the_earlier_one_and_where_it_
     assert _codes(result) == [("E323", "rehab-review-schedule.yaml", hidden)]
 
 
+def test_an_outcome_hidden_by_two_earlier_ones_together_names_both(tmp_path):
+    rules = _copy_rules(tmp_path)
+    file = rules / "shared" / "rehab-review-schedule.yaml"
+    _replace(file, "  - outcome: not_started\n",
+             "  - outcome: placement_started\n    text: The placement has started.\n"
+             "    when: {criterion: placement-started}\n  - outcome: not_started\n")
+    text = [line.strip() for line in file.read_text(encoding="utf-8").splitlines()]
+    lines = [text.index(f"- outcome: {name}") + 1
+             for name in ("reviews_scheduled", "reviews_scheduled_wait_exceeded", "placement_started")]
+    result = _validate(rules)
+    assert result.exit_code == 1, result.output
+    assert _codes(result) == [("E323", "rehab-review-schedule.yaml", lines[2])]
+    assert ("outcome 'placement_started' of rule set 'rehab-review-schedule' is hidden by the earlier outcomes "
+            f"'reviews_scheduled' (line {lines[0]}), 'reviews_scheduled_wait_exceeded' (line {lines[1]})") in result.stderr
+
+
 def test_a_count_whose_threshold_cannot_be_reached_is_refused_at_the_comparison(tmp_path):
     rules = _copy_rules(tmp_path)
     file = rules / "shared" / "adult-eligibility.yaml"

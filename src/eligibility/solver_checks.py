@@ -290,10 +290,11 @@ class RuleSetCheck:
                           "one's, and the first outcome that holds is the decision", span,
                           f"move it above '{other.outcome}', or narrow the 'when' of '{other.outcome}'", path)
         named = ", ".join(f"'{rs.outcomes[j].outcome}' (line {located(self.sources, rs, ('outcomes', j, 'outcome'))[0].line})"
-                          for j in which) or "the outcomes above it"
-        return report(code, f"outcome '{rule.outcome}' of rule set '{rs.id}' is hidden by the earlier outcomes "
-                      f"{named}{where}: whenever its 'when' holds, one of them applies first or the decision waits "
-                      "for a missing fact", span, "move it above them, or narrow their 'when'", path)
+                          for j in which)
+        by = f" by the earlier outcomes {named}" if named else ""
+        return report(code, f"outcome '{rule.outcome}' of rule set '{rs.id}' is hidden{by}{where}: whenever its 'when' "
+                      "holds, an earlier outcome applies first or the decision waits for a missing fact", span,
+                      "move it above the outcomes that overlap it, or narrow their 'when'", path)
 
     def _most(self, ref) -> tuple | None:
         """(the largest count, what it counts) for a count of a record's fields or of a choices field's values."""
