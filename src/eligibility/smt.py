@@ -579,17 +579,26 @@ class Questions:
     """One solver holding a problem's constraints, asked many questions in turn (each pushed, then popped)."""
 
     def __init__(self, constraints, timeout_ms: int):
+        self.timeout_ms = timeout_ms
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
         self.solver.add(*constraints)
 
-    def possible(self, *formulas):
-        """True when some case meets every formula, False when none does, None when the solver gave up."""
+    def possible(self, *formulas, timeout_ms: int | None = None):
+        """True when some case meets every formula (that case is then ``model``), False when none does,
+        None when the solver gave up (within ``timeout_ms`` when given, else the time set for all)."""
         self.solver.push()
         self.solver.add(*formulas)
+        self.solver.set("timeout", timeout_ms or self.timeout_ms)
         result = self.solver.check()
+        self.model = self.solver.model() if result == z3.sat else None
         self.solver.pop()
         return True if result == z3.sat else (False if result == z3.unsat else None)
+
+
+def holds_in(model, formula) -> bool:
+    """The formula is true in the solver's case (values it leaves open are completed)."""
+    return z3.is_true(model.eval(formula, model_completion=True))
 
 
 def within_any(x, ranges):

@@ -35,6 +35,7 @@ from .diagnostics import Diagnostic, sort_diagnostics
 from .rule_set_checks import located, report, written
 
 TIMEOUT_MS = 10000
+TOGETHER_MS = 1000          # a first, optional question for many goals at once (only a shortcut)
 _DAY = dt.timedelta(days=1)
 
 
@@ -90,6 +91,55 @@ def describe(chosen: list[Stretch]) -> str:
     return " and ".join(f"{a} {_period(start, end)}" for a, start, end in merged)
 
 
+class Goals:
+    """Which of many goals (things some case should do) no case can do, with few questions to the solver.
+
+    The solver is asked for a case that does any goal not yet shown; every goal that case
+    does is then shown. When it finds none, every goal left is impossible. So the number of
+    questions follows the number of different cases needed, not the number of goals. If the
+    solver gives up on a question, the goals left are asked one by one.
+    """
+
+    def __init__(self, questions, goals: dict):
+        self.questions, self.goals = questions, goals
+        self.shown, self.impossible, self.unsettled = set(), set(), set()
+
+    def settle(self, together=()):
+        """``together``: groups of goals worth asking for at once first (every criterion met, ...)."""
+        open_ = dict(self.goals)
+        for keys in together:
+            keys = [k for k in keys if k in open_]
+            if keys and self.questions.possible(smt.all_of([open_[k] for k in keys]),
+                                                     timeout_ms=min(TOGETHER_MS, self.questions.timeout_ms)):
+                self._show(open_)
+        while open_:
+            answer = self.questions.possible(smt.any_of(list(open_.values())))
+            if answer is None:
+                break
+            if answer is False:
+                self.impossible |= set(open_)
+                return
+            if not self._show(open_):
+                break                                   # never expected: the case must do some goal left
+        for key in list(open_):                         # the solver gave up on them together: one by one
+            if key in self.shown:
+                continue
+            answer = self.questions.possible(open_[key])
+            if answer:
+                self._show(open_)
+            else:
+                (self.impossible if answer is False else self.unsettled).add(key)
+                open_.pop(key)
+
+    def _show(self, open_: dict) -> bool:
+        model = self.questions.model
+        done = [k for k, formula in open_.items() if smt.holds_in(model, formula)]
+        for key in done:
+            self.shown.add(key)
+            del open_[key]
+        return bool(done)
+
+
 class RuleSetCheck:
     """The solver's questions about one rule set, for every authority and settings stretch."""
 
@@ -138,78 +188,85 @@ class RuleSetCheck:
         problem = smt.Problem(self.engine)
         try:
             side = smt.Side(problem, self.prepared, first.settings, first.authority)
+            goals = self._goals(side)
         except smt.CannotEncode as exc:
             self.gave_up.setdefault(f"part of it cannot be encoded yet: {exc}", []).append(group)
             return
         days = [(s.start.toordinal(), s.end.toordinal()) for s in group]
         questions = smt.Questions(problem.constraints + [smt.within_any(problem.on, days)], self.timeout_ms)
+        settled = Goals(questions, goals)
+        criteria = [c.criterion.id for c in self.prepared.compiled.criteria if c.waiver_of is None]
+        settled.settle(together=[[("met", c) for c in criteria], [("not met", c) for c in criteria]])
+        for key in settled.unsettled:
+            self.gave_up.setdefault(f"for {self._what(key)}", []).append(group)
         before = len(self.findings)
         for c in self.prepared.compiled.criteria:
-            self._criterion(c, side, questions, group)
-        if len(self.findings) == before and not self._gave_up_in(group):
+            self._criterion(c, settled.impossible, group)
+        if len(self.findings) == before and not settled.unsettled:
             for i, rule in enumerate(self.rs.outcomes):
-                self._outcome(i, rule, side, questions, group)
+                if ("reached", i) in settled.impossible and rule.when is not None:   # 'otherwise' is exempt
+                    self._hidden(i, rule, side, questions, group)
 
-    def _gave_up_in(self, group) -> bool:
-        return any(group in groups for groups in self.gave_up.values())
+    def _goals(self, side) -> dict:
+        """Everything some case should do: a criterion met, not met, ...; an outcome reached."""
+        goals = {}
+        for c in self.prepared.compiled.criteria:
+            cid = c.criterion.id
+            for atom in dict.fromkeys(a for a in logic.atoms(c.condition) if a.interval):
+                goals[("count", cid, atom)] = side.atom(atom)[0]
+            if c.waiver_of is not None:
+                goals[("waiver", cid)] = side.raw[cid][0]
+                continue
+            status = side.status[cid]
+            goals[("met", cid)] = status == smt.MET
+            goals[("not met", cid)] = status == smt.NOT_MET
+            goals[("unknown when recorded", cid)] = smt.all_of([status == smt.UNKNOWN, side.recorded(cid)])
+        for i, rule in enumerate(self.rs.outcomes):
+            goals[("reached", i)] = side.outcome_rule == i
+        return goals
 
-    def _possible(self, questions, group, what: str, *formulas):
-        answer = questions.possible(*formulas)
-        if answer is None:
-            self.gave_up.setdefault(f"for {what}", []).append(group)
-        return answer
+    def _what(self, key) -> str:
+        if key[0] == "reached":
+            return f"outcome '{self.rs.outcomes[key[1]].outcome}'"
+        if key[0] == "waiver":
+            return f"the waiver of '{key[1][len(m.WAIVER_PREFIX):]}'"
+        return f"{'a count in ' if key[0] == 'count' else ''}criterion '{key[1]}'"
 
     def _found(self, code, subject, details, group):
         self.findings.setdefault((code, subject), (details, []))[1].append(group)
 
-    def _criterion(self, c, side, questions, group):
+    def _criterion(self, c, impossible: set, group):
         cid = c.criterion.id
-        counts_found = False
-        for atom in dict.fromkeys(a for a in logic.atoms(c.condition) if a.interval):
-            t, _ = side.atom(atom)
-            if self._possible(questions, group, f"a count in criterion '{cid}'", t) is False:
-                self._found("E324", (cid, atom), None, group)
-                counts_found = True
+        counts = [a for a in dict.fromkeys(logic.atoms(c.condition)) if ("count", cid, a) in impossible]
+        for atom in counts:
+            self._found("E324", (cid, atom), None, group)
         if c.waiver_of is not None:
-            if self._possible(questions, group, f"the waiver of '{c.waiver_of}'", side.raw[cid][0]) is False:
+            if ("waiver", cid) in impossible:
                 self._found("E320", ("waiver", c.waiver_of), None, group)
-            return
-        status = side.status[cid]
-        met = self._possible(questions, group, f"criterion '{cid}'", status == smt.MET)
-        if met is False:
-            if not counts_found:
+        elif ("met", cid) in impossible:
+            if not counts:
                 self._found("E320", ("criterion", cid), None, group)
-            return
-        if met is None:
-            return
-        not_met = self._possible(questions, group, f"criterion '{cid}'", status == smt.NOT_MET)
-        if not_met is False:
-            unknown_when_recorded = self._possible(questions, group, f"criterion '{cid}'", status == smt.UNKNOWN,
-                                                   side.recorded(cid))
-            if unknown_when_recorded is False:
-                self._found("E321", cid, None, group)
+        elif ("not met", cid) in impossible and ("unknown when recorded", cid) in impossible:
+            self._found("E321", cid, None, group)
 
-    def _outcome(self, i, rule, side, questions, group):
-        if rule.when is None:
-            return                            # 'otherwise': the rules must end with it, reached or not
+    def _hidden(self, i, rule, side, questions, group):
+        """Why outcome i is never reached: its 'when' never holds (E322), or an earlier outcome comes first (E323)."""
         name = f"outcome '{rule.outcome}'"
-        reached = self._possible(questions, group, name, side.outcome_rule == i)
-        if reached is not False:
-            return
         holds, _ = side.outcome_condition(rule.when)
-        can_hold = self._possible(questions, group, name, holds)
+        can_hold = questions.possible(holds)
+        if can_hold is None:
+            self.gave_up.setdefault(f"for {name}", []).append(group)
+            return
         if can_hold is False:
             self._found("E322", i, None, group)
-            return
-        if can_hold is None:
             return
         earlier = []
         for j in range(i):
             other, _ = side.outcome_condition(self.rs.outcomes[j].when)
-            if self._possible(questions, group, name, holds, smt.negate(other)) is False:
+            if questions.possible(holds, smt.negate(other)) is False:
                 self._found("E323", i, ("covers", j), group)
                 return
-            if self._possible(questions, group, name, holds, other):
+            if questions.possible(holds, other):
                 earlier.append(j)
         self._found("E323", i, ("overlap", tuple(earlier)), group)
 
