@@ -109,8 +109,8 @@ class Goals:
         open_ = dict(self.goals)
         for keys in together:
             keys = [k for k in keys if k in open_]
-            if keys and self.questions.possible(smt.all_of([open_[k] for k in keys]),
-                                                     timeout_ms=min(TOGETHER_MS, self.questions.timeout_ms)):
+            together_ms = min(TOGETHER_MS, self.questions.timeout_ms)
+            if keys and self.questions.possible(smt.all_of([open_[k] for k in keys]), timeout_ms=together_ms):
                 self._show(open_)
         while open_:
             answer = self.questions.possible(smt.any_of(list(open_.values())))
