@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from conftest import RULES
+from conftest import EXAMPLES, RULES
 from eligibility import consistency, generate, prove
 from eligibility.cli import cli
 from eligibility.diagnostics import CaseError
@@ -59,6 +59,65 @@ def test_the_encoding_gives_the_engine_s_criterion_results_and_outcome_on_genera
     outcome, statuses = prove.evaluate_case(engine, decision, authority, on, facts)
     assert statuses == {c.id: c.status for c in decided.criteria}
     assert outcome == decided.outcome
+
+
+def _at_most(facts, n):
+    """The facts with every list of items cut to its first n items (lists of choices are left alone)."""
+    if isinstance(facts, dict):
+        return {k: _at_most(v, n) for k, v in facts.items()}
+    if isinstance(facts, list) and facts and all(isinstance(x, dict) for x in facts):
+        return [_at_most(x, n) for x in facts[:n]]
+    return facts
+
+
+@pytest.fixture(scope="module")
+def list_plan(engine, plan):
+    """Decisions and dates of rule sets that derive values from lists (count, first, last, start_of_last_run)."""
+    def reads_lists(decision, on):
+        rule_set = engine.rule_set_for(decision, "leicester", on)
+        return rule_set is not None and any(
+            d.how in ("first", "last", "start_of_last_run") or (
+                d.how == "count" and engine.corpus.vocabulary.fields[d.spec["items"]].type == "list")
+            for d in rule_set.derived)
+    return [(d, on) for d, on in plan if reads_lists(d, on)]
+
+
+@pytest.mark.slow
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_lists_modelled_item_by_item_give_the_engine_s_results_on_generated_cases(engine, list_plan, data):
+    """The bounded model of lists (used to find real counterexamples) derives counts, first and last items
+    and the start of the last run exactly as the engine does, for lists of up to prove.ITEMS items."""
+    decision, on = data.draw(st.sampled_from(list_plan), label="decision and date")
+    authority = data.draw(st.sampled_from(AUTHORITIES), label="authority")
+    assume(engine.rule_set_for(decision, authority, on) is not None)
+    fields = consistency.relevant_fields(engine, decision)
+    facts = data.draw(generate.facts_strategy(fields, on, consistency.boundary_dates(engine, decision),
+                                              consistency.thresholds(engine, decision)), label="facts")
+    facts = _at_most(generate.materialise(facts, consistency.area_of(engine, authority, on), "Swindon"), prove.ITEMS)
+    try:
+        decided = engine.decide({"facts": facts}, decision, authority, on)
+    except CaseError:
+        assume(False)
+    outcome, statuses = prove.evaluate_case(engine, decision, authority, on, facts, items=prove.ITEMS)
+    assert statuses == {c.id: c.status for c in decided.criteria}
+    assert outcome == decided.outcome
+
+
+LIST_EXAMPLES = [p for p in sorted(EXAMPLES.glob("*.yaml")) if any(
+    word in p.read_text(encoding="utf-8") for word in ("placements:", "detentions:", "reviews:"))]
+
+
+@pytest.mark.parametrize("path", LIST_EXAMPLES, ids=lambda p: p.stem)
+def test_lists_modelled_item_by_item_give_the_engine_s_results_on_the_example_cases(engine, path):
+    from eligibility.cases import read_case
+
+    case, _ = read_case(path)
+    on = dt.date.fromisoformat(str(case["assessment_date"]))
+    facts = _at_most(case["facts"], prove.ITEMS)
+    decided = engine.decide({"facts": facts}, case["decision"], case["authority"], on)
+    outcome, statuses = prove.evaluate_case(engine, case["decision"], case["authority"], on, facts, items=prove.ITEMS)
+    assert (outcome, statuses) == (decided.outcome, {c.id: c.status for c in decided.criteria})
 
 
 def test_the_encoding_reads_an_age_from_the_calendar_as_the_engine_does(engine):
@@ -304,6 +363,32 @@ def test_prove_from_to_finds_the_change_impact_of_a_new_rules_version_and_proves
     same = _prove("--from", str(RULES), "--to", str(RULES), "--decision", "adult-eligibility")
     assert same.exit_code == 0, same.output
     assert same.output.startswith("PROVED")
+
+
+@pytest.mark.slow
+def test_prove_from_to_finds_a_real_case_when_what_is_counted_in_a_list_changes(tmp_path):
+    """Values counted from list items are free values in the proof; the case that shows the change is
+    found with the lists modelled item by item, and the engine confirms it."""
+    rules = _copy_rules(tmp_path)
+    shared = rules / "shared" / "responsible-authority.yaml"
+    text = shared.read_text()
+    old = "    count: detentions\n    where: {fact: section, one_of: [s3, s37, s45a, s47, s48]}\n"
+    assert text.count(old) == 1
+    shared.write_text(text.replace(old, old.replace(", s48]", "]")))      # s48 detentions no longer counted
+    result = _prove("--from", str(RULES), "--to", str(rules), "--decision", "responsible-authority",
+                    "--authorities", "rutland", "--on", "2023-06-01", "--format", "json")
+    assert result.exit_code == 1, result.output
+    found = json.loads(result.output)["results"][0]
+    assert found["verdict"] == "counterexample"
+    assert "modelled item by item, up to 3 items" in found["reason"]
+    detentions = found["case"]["facts"]["detentions"]
+    assert 1 <= len(detentions) <= 3 and any(d.get("section") == "s48" for d in detentions)
+    on = dt.date.fromisoformat(found["on"])
+    old_rules, new_rules = __import__("eligibility").load(RULES), __import__("eligibility").load(rules)
+    decided = [e.decide({"facts": found["case"]["facts"]}, "responsible-authority", "rutland", on)
+               for e in (old_rules, new_rules)]
+    statuses = [{c.id: c.status for c in d.criteria} for d in decided]
+    assert statuses[0] != statuses[1]                                   # confirmed by the engine
 
 
 def test_prove_from_without_to_is_a_usage_error(tmp_path):

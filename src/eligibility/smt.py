@@ -17,11 +17,14 @@ The encoding mirrors the engine's semantics exactly:
 * a waived gate, and the outcome including insufficient_information, follow decide.py.
 
 Values derived from the items of a list (counts over list items, the first or last
-matching item, the start of the last run) are not encoded item by item: each is a free
-variable of its declared type, shared by both sides when both derive it the same way.
-The proof then covers every value they could take, which includes every value a real
-list gives. Anything this module cannot encode raises :class:`CannotEncode` with the
-reason; a proof is never claimed for it.
+matching item, the start of the last run) are not encoded item by item for a proof: each
+is a free variable of its declared type, shared by both sides when both derive it the
+same way. The proof then covers every value they could take, which includes every value a
+real list gives. To find a real case, a Problem made with ``items=N`` models each list as
+at most N items instead (:class:`ListItems`) and derives those values from the items as
+derive.py does: exact for such lists, but bounded, so never used to claim a proof.
+Anything this module cannot encode raises :class:`CannotEncode` with the reason; a proof
+is never claimed for it.
 """
 
 from __future__ import annotations
@@ -89,8 +92,12 @@ def _ordinal(y, mo, d):
 class Problem:
     """The shared variables and constraints of one question: facts, the date, the calendar."""
 
-    def __init__(self, engine, *others):
-        """``others``: engines for other versions of the rules, whose case fields are read too."""
+    def __init__(self, engine, *others, items: int = 0):
+        """``others``: engines for other versions of the rules, whose case fields are read too.
+
+        ``items``: when above 0, lists are modelled item by item with at most that many items
+        (see :class:`ListItems`) instead of taking values derived from them as free values.
+        """
         self.engine = engine
         self.vocabulary = engine.corpus.vocabulary
         self._differing = set()
@@ -109,6 +116,8 @@ class Problem:
         self._parts = {}
         self._fresh = itertools.count()
         self.on = z3.Int("decision_date")
+        self.items = items
+        self.lists = {}              # path -> ListItems (when items > 0)
 
     def fresh(self, name, sort=z3.Int):
         return sort(f"{name}#{next(self._fresh)}")
@@ -163,6 +172,11 @@ class Problem:
             raise CannotEncode(f"{label} has type {kind}, which is not encoded")
         return Value(known, val, kind=kind)
 
+    def list_items(self, path: str) -> "ListItems":
+        if path not in self.lists:
+            self.lists[path] = ListItems(self, path)
+        return self.lists[path]
+
     def literal(self, value):
         if isinstance(value, bool):
             return int(value)
@@ -171,6 +185,46 @@ class Problem:
         if isinstance(value, str):
             return self.strings.code(value)
         raise CannotEncode(f"the value {value!r} is not encoded")
+
+
+class ListItems:
+    """One list as at most ``problem.items`` items, each field of each item a variable.
+
+    A bounded model for finding real cases, not for proofs: it covers only lists of up to
+    that many items, and only items dated on or before the decision date (none is left out).
+    """
+
+    def __init__(self, problem: Problem, path: str):
+        from .scope import item_scope_fields
+
+        self.path = path
+        self.field = problem.vocabulary.fields[path]
+        self.children = {rel: f for rel, f in item_scope_fields(self.field).items() if f.type not in ("record", "list")}
+        if self.field.min_items > problem.items:
+            raise CannotEncode(f"{path} needs at least {self.field.min_items} items")
+        self.given = problem.fresh(path + ".given", z3.Bool)
+        self.length = problem.fresh(path + ".length")
+        problem.constraints += [self.length >= 0, self.length <= problem.items,
+                                z3.Implies(self.given, self.length >= self.field.min_items),
+                                z3.Implies(z3.Not(self.given), self.length == 0)]
+        self.items = []
+        for k in range(problem.items):
+            values = {rel: problem._variable(f"{path}[{k}].{rel}", f.type, f) for rel, f in self.children.items()}
+            dated = values.get(self.field.dated_by) if self.field.dated_by else None
+            if dated is not None:
+                problem.constraints.append(z3.Implies(dated.known, dated.val <= problem.on))
+            self.items.append(values)
+        self.scopes = [{m.Ref("fact", rel).key: v for rel, v in values.items()} for values in self.items]
+
+
+# (known, value, missing) of a value taken from a list when there is none. The value is never read
+# then, but it is a valid day number, as date arithmetic on it is encoded whether or not it is known.
+_ABSENT = (z3.BoolVal(False), z3.IntVal(MIN_DAY), z3.BoolVal(False))     # no such item
+_UNKNOWN = (z3.BoolVal(False), z3.IntVal(MIN_DAY), z3.BoolVal(True))     # a fact needed is missing
+
+
+def _choose(condition, yes: tuple, no: tuple) -> tuple:
+    return tuple(z3.If(condition, a, b) for a, b in zip(yes, no))
 
 
 class Side:
@@ -243,6 +297,9 @@ class Side:
             return self._date_plus(d)
         if how == "first_known":
             return self._first_known(d)
+        if self.p.items and (how in LIST_DERIVATIONS or (how == "count" and
+                                                         self.p.vocabulary.fields[d.spec["items"]].type == "list")):
+            return self._from_items(d)
         if how == "count":
             return self._count(d)
         if how in LIST_DERIVATIONS:
@@ -316,6 +373,66 @@ class Side:
             self.p.free[key] = (d, Value(z3.BoolVal(True), kind="count", lo=lo, hi_known=hi_known, hi=hi))
         return self.p.free[key][1]
 
+    def _from_items(self, d) -> Value:
+        """A value derived from a list modelled item by item, as derive.py derives it."""
+        items = self.p.list_items(d.spec["items"])
+        compiled = self.prepared.compiled
+        where = compiled.derivations.get(d.name)
+        joined, take = (compiled.joins or {}).get(d.name), (compiled.takes or {}).get(d.name)
+
+        def test(condition, k):
+            return (z3.BoolVal(True), z3.BoolVal(False)) if condition is None else self.condition(condition,
+                                                                                                   items.scopes[k])
+
+        if d.how == "count":
+            parts = [(k < items.length, *test(where, k)) for k in range(self.p.items)]
+            low = z3.Sum([z3.If(z3.And(inside, t), 1, 0) for inside, t, _ in parts] or [z3.IntVal(0)])
+            unknown = z3.Sum([z3.If(z3.And(inside, z3.Not(t), z3.Not(f)), 1, 0) for inside, t, f in parts]
+                             or [z3.IntVal(0)])
+            low = z3.If(items.given, low, 0)
+            return Value(z3.BoolVal(True), kind="count", lo=low, hi_known=items.given, hi=low + unknown)
+
+        def value(k):
+            v = items.items[k][d.spec["value"]]
+            return v.known, v.val, z3.Not(v.known)
+
+        def run_start(length):
+            if length == 0:
+                return _ABSENT
+
+            def chosen(start):                     # the first item of the run meeting 'take' (or the start)
+                if take is None:
+                    return value(start)
+                rest = _ABSENT
+                for k in reversed(range(start, length)):
+                    t, f = test(take, k)
+                    rest = _choose(t, value(k), _choose(f, rest, _UNKNOWN))
+                return rest
+
+            result = chosen(0)
+            for start in range(1, length):         # the run reaches back to 'start' and no further if ...
+                jt, jf = test(joined, start)
+                wt, wf = test(where, start - 1)
+                result = _choose(z3.And(jt, wt), result,
+                                 _choose(z3.Or(jf, z3.And(jt, wf)), chosen(start), _UNKNOWN))
+            t, f = test(where, length - 1)
+            return _choose(t, result, _choose(f, _ABSENT, _UNKNOWN))
+
+        def pick(length):
+            order = range(length) if d.how == "first" else reversed(range(length))
+            rest = _ABSENT
+            for k in reversed(list(order)):
+                t, f = test(where, k)
+                rest = _choose(t, value(k), _choose(f, rest, _UNKNOWN))
+            return rest
+
+        build = run_start if d.how == "start_of_last_run" else pick
+        result = build(self.p.items)
+        for length in reversed(range(self.p.items)):
+            result = _choose(items.length == length, build(length), result)
+        known, val, missing = _choose(items.given, result, _UNKNOWN)
+        return Value(known, val, kind=items.children[d.spec["value"]].type, missing=missing)
+
     def _only_item_facts(self, d):
         compiled = self.prepared.compiled
         for tree in (compiled.derivations.get(d.name), (compiled.joins or {}).get(d.name),
@@ -354,29 +471,30 @@ class Side:
             self._ref_list = [r for refs in self.prepared.refs.values() for r in refs]
         return self._ref_list
 
-    def condition(self, node):
-        """(certainly true, certainly false) for a compiled condition."""
+    def condition(self, node, scope: dict | None = None):
+        """(certainly true, certainly false) for a compiled condition; ``scope``: the values of one list item."""
         if isinstance(node, logic.Atom):
-            return self.atom(node)
+            return self.atom(node, scope)
         if isinstance(node, logic.Negation):
-            t, f = self.condition(node.item)
+            t, f = self.condition(node.item, scope)
             return f, t
-        pairs = [self.condition(i) for i in node.items]
+        pairs = [self.condition(i, scope) for i in node.items]
         ts, fs = [p[0] for p in pairs], [p[1] for p in pairs]
         if isinstance(node, logic.All):
             return z3.And(ts), z3.Or(fs)
         return z3.Or(ts), z3.And(fs)
 
-    def atom(self, atom: logic.Atom):
+    def atom(self, atom: logic.Atom, scope: dict | None = None):
+        lookup = self._by_key if scope is None else scope.__getitem__
         guard = z3.BoolVal(True)
         if atom.ref_key is not None:
-            other = self._by_key(atom.ref_key)
+            other = lookup(atom.ref_key)
             guard, operand = other.known, other.val
             if other.val is None:
                 raise CannotEncode(f"{atom.ref_key} cannot be compared")
         else:
             operand = atom.value
-        subject = self._by_key(atom.key)
+        subject = lookup(atom.key)
         if atom.interval:
             return self._interval(atom.op, subject, operand, guard)
         if atom.op == "is_recorded":
