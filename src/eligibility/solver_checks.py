@@ -33,6 +33,7 @@ from . import logic, smt
 from . import model as m
 from .diagnostics import Diagnostic, sort_diagnostics
 from .rule_set_checks import located, report, written
+from .scope import derivation_refs
 
 TIMEOUT_MS = 10000
 TOGETHER_MS = 1000          # a first, optional question for many goals at once (only a shortcut)
@@ -164,7 +165,6 @@ class RuleSetCheck:
         when the rules read the decision's authority)."""
         refs = [r for refs in self.prepared.refs.values() for r in refs]
         derived = {d.name: d for d in self.rs.derived}
-        from .scope import derivation_refs
         seen, todo = set(), list(refs)
         while todo:
             ref = todo.pop()
