@@ -59,7 +59,8 @@ def test_jsonl_in_input_order_with_bad_lines_costing_no_other_decision(tmp_path,
     assert [line["status"] for line in lines] == ["decided", "invalid", "decided", "invalid", "invalid", "decided",
                                                    "invalid"]
     assert [lines[i]["decision"] for i in (0, 2, 5)] == [records[n] for n in names[:3]]
-    assert lines[1]["problems"][0]["code"] == "C401" and lines[1]["problems"][0]["line"] == 1
+    bad_json = lines[1]["problems"][0]
+    assert (bad_json["code"], bad_json["file"], bad_json["line"], bad_json["column"]) == ("C401", str(source), 2, 1)
     assert "nested more than" in lines[3]["problems"][0]["message"]
     assert "nested more than" in lines[4]["problems"][0]["message"]
     assert any(p["code"] == "C403" and "person" in (p["hint"] or "") for p in lines[6]["problems"])

@@ -121,6 +121,19 @@ def test_a_misspelt_decision_is_named_with_a_suggestion(tmp_path):
     assert "hint: did you mean 'adult-eligibility'?" in result.stderr
 
 
+def test_a_bad_value_given_as_an_option_blames_the_option_not_a_line_of_the_case():
+    # The case file says 'decision: adult-eligibility' on line 7; the bad name came from --decision.
+    result = run("check", ELIGIBLE, "--decision", "adult-eligibilty")
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first == (f"{ELIGIBLE}: error[C405]: no rule set makes 'adult-eligibilty' decisions "
+                     "(given with --decision / decision=, not read from the case)")
+    assert "hint: did you mean 'adult-eligibility'?" in result.stderr
+    dated = run("check", ELIGIBLE, "--on", "2014-06-01").stderr.splitlines()[0]
+    assert dated.startswith(f"{ELIGIBLE}: error[C405]: no rules for 'adult-eligibility' are in force for rutland "
+                            "on 2014-06-01 (given with --on / on=")
+
+
 def test_missing_case_file_is_an_input_error(tmp_path):
     result = run("check", str(tmp_path / "nope.yaml"))
     assert result.exit_code == 1

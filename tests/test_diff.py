@@ -210,8 +210,10 @@ def test_a_settings_change_generates_cases_only_where_it_can_matter(copy):
     """Rutland's first plan review brought forward: only Rutland's care-plan reviews read that setting."""
     path = copy / "rutland" / "settings.yaml"
     text = path.read_text(encoding="utf-8")
-    old = "      plan_first_review_weeks:\n        value: 8\n"
-    path.write_text(text[:text.rindex(old)] + old.replace("8", "6") + text[text.rindex(old) + len(old):], encoding="utf-8")
+    latest = "    # what changes from version 2015.1; every other setting carries forward\n    settings:\n"
+    assert text.count(latest) == 1                              # Rutland's 2022.1 version, which lists only changes
+    path.write_text(text.replace(latest, latest + "      plan_first_review_weeks:\n        value: 6\n"
+                                 "        source: \"Rutland's review policy (a test)\"\n"), encoding="utf-8")
     report = json.loads(run("diff", "rules", str(copy), "--generated", "30", "--format", "json").stdout)
     assert [(c["what"], c["decisions"], c["authorities"]) for c in report["rule_changes"]] == [
         ("rutland settings version 2022.1", ["care-plan-review-schedule"], ["rutland"])]

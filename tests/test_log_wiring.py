@@ -1,4 +1,5 @@
-"""The decision log behind `eligibility batch --log` and `eligibility serve --log`, on a real SQLite file.
+"""The decision log behind `eligibility batch --log` and `eligibility serve --log`, on a real SQLite
+file and on a real (throwaway) PostgreSQL server.
 
 Every decided record reaches the log, the hash chain stays whole with several worker
 processes, and the records (in the log, in batch output, as the service returns them)
@@ -28,11 +29,19 @@ def _log_lines(url: str) -> list[dict]:
     return [json.loads(line) for line in out.splitlines()]
 
 
-def test_batch_with_two_workers_logs_every_decided_record_and_the_chain_verifies(tmp_path):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log_url(request, tmp_path):
+    """A new, empty decision log: a SQLite file, or a database on the throwaway PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'log.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_batch_with_two_workers_logs_every_decided_record_and_the_chain_verifies(tmp_path, log_url):
     cases = list(example_envelopes().values())
     inputs = tmp_path / "cases.jsonl"
     inputs.write_text("".join(json.dumps(c) + "\n" for c in cases) + "{not json\n", encoding="utf-8")
-    out, url = tmp_path / "out.jsonl", f"sqlite:///{tmp_path / 'log.db'}"
+    out, url = tmp_path / "out.jsonl", log_url
 
     code, _, err = _cli("batch", str(inputs), "-o", str(out), "--workers", "2", "--no-progress",
                         "--log", url, "--issued-by", "batch-2026-11")
@@ -65,8 +74,8 @@ def test_a_batch_whose_log_cannot_be_opened_decides_nothing(tmp_path):
 
 
 @pytest.mark.slow
-def test_the_service_with_two_workers_logs_every_decision_it_returns(tmp_path):
-    url = f"sqlite:///{tmp_path / 'service-log.db'}"
+def test_the_service_with_two_workers_logs_every_decision_it_returns(tmp_path, log_url):
+    url = log_url
     cases = list(example_envelopes().values())[:6]
     with running_server(workers=2, extra=["--log", url]) as port:
         returned = []

@@ -164,6 +164,7 @@ class Engine:
             problems = self.check_case(case, smap)
         if problems:
             raise CaseError(problems)
+        given = _given_as_arguments(decision, authority, on)
         decision, authority, on = self._resolve(case, decision, authority, on, smap)
         problems = self.checker.dates_after(case.get("facts") or {}, on, smap)
         if problems:
@@ -172,7 +173,7 @@ class Engine:
         if in_force is None:
             rule_set = self.rule_set_for(decision, authority, on)
             if rule_set is None:
-                raise CaseError([self._nothing_in_force(decision, authority, on, smap)])
+                raise CaseError([self._nothing_in_force(decision, authority, on, smap, given)])
             in_force = (self.prepared_for(rule_set), self.settings_for(authority, on),
                         self.variations_for(authority, decision, on))
             if len(self._in_force) >= 4096:         # many distinct dates: keep the memo small
@@ -202,6 +203,7 @@ class Engine:
         return criterion_statuses(self, case, decision, authority, on)
 
     def _resolve(self, case, decision, authority, on, smap):
+        given = _given_as_arguments(decision, authority, on)
         decision = decision if decision is not None else case.get("decision")
         authority = authority if authority is not None else case.get("authority")
         on = on if on is not None else case.get("assessment_date")
@@ -209,7 +211,12 @@ class Engine:
         where = smap.span(())
 
         def at(key):
-            return smap.span((key,)), f"$.{key}" if key in case else "$"
+            """Where a value came from: the case's own key, or (given as an argument) the case as a whole."""
+            if key in given:
+                return Span(where.file), "$"
+            if key not in case:
+                return where, "$"
+            return smap.span((key,)), f"$.{key}"
 
         if decision is None:
             problems.append(Diagnostic("C404", "the case does not say which decision to make", where, "$",
@@ -218,13 +225,15 @@ class Engine:
             problems.append(Diagnostic("C404", "the case does not say which authority it is with", where, "$",
                                        "give --authority or 'authority:' in the case"))
         elif not isinstance(authority, str) or authority not in self.authorities:
-            problems.append(Diagnostic("C404", f"'{authority}' is not an authority", *at("authority"),
+            problems.append(Diagnostic("C404", f"'{authority}' is not an authority{_as_argument('authority', given)}",
+                                       *at("authority"),
                                        did_you_mean(authority, self.authorities) or f"one of: {', '.join(self.authorities)}"))
         if on is None:
             problems.append(Diagnostic("C404", "the case does not say which date to decide it as at", where, "$",
                                        "give --on YYYY-MM-DD or 'assessment_date:' in the case"))
         elif isinstance(on, dt.datetime) or not isinstance(on, (dt.date, str)) or (isinstance(on, str) and not is_date(on)):
-            problems.append(Diagnostic("C404", f"{on!r} is not a date written YYYY-MM-DD (or a date without a time)",
+            problems.append(Diagnostic("C404", f"{on!r} is not a date written YYYY-MM-DD (or a date without a time)"
+                                       f"{_as_argument('assessment_date', given)}",
                                        *at("assessment_date"), "write dates as YYYY-MM-DD, e.g. 2024-05-01"))
         elif isinstance(on, str):
             on = dt.date.fromisoformat(on)
@@ -235,18 +244,42 @@ class Engine:
             raise CaseError(problems)
         return decision, authority, on
 
-    def _nothing_in_force(self, decision, authority, on, smap) -> Diagnostic:
-        where, path = smap.span(("assessment_date",)), "$.assessment_date" if ("assessment_date",) in smap.positions else "$"
+    def _nothing_in_force(self, decision, authority, on, smap, given=frozenset()) -> Diagnostic:
+        def at(key):
+            if key in given:
+                return Span(smap.span(()).file), "$"
+            if (key,) not in smap.positions:
+                return smap.span(()), "$"
+            return smap.span((key,)), f"$.{key}"
+
+        where, path = at("assessment_date")
         if decision not in self.decisions:
-            where, path = smap.span(("decision",)), "$.decision" if ("decision",) in smap.positions else "$"
+            where, path = at("decision")
             close = did_you_mean(decision, self.decisions)
-            return Diagnostic("C405", f"no rule set makes '{decision}' decisions", where, path,
+            return Diagnostic("C405", f"no rule set makes '{decision}' decisions{_as_argument('decision', given)}",
+                              where, path,
                               (f"{close} " if close else "") + f"known decisions: {', '.join(self.decisions)}")
         periods = sorted(f"{rs.period} (version {rs.version})" for rs in self.corpus.rule_sets
                          if rs.decision == decision and authority in rs.applies_to)
-        return Diagnostic("C405", f"no rules for '{decision}' are in force for {authority} on {on.isoformat()}",
+        return Diagnostic("C405", f"no rules for '{decision}' are in force for {authority} on {on.isoformat()}"
+                                  f"{_as_argument('assessment_date', given)}",
                           where, path, ("rules in force: " + "; ".join(periods)) if periods else
                           f"no rule set for '{decision}' applies to {authority}")
+
+
+def _given_as_arguments(decision, authority, on) -> frozenset:
+    """Which of the case's own keys were overridden by arguments (--decision, --authority, --on)."""
+    return frozenset(key for key, value in (("decision", decision), ("authority", authority),
+                                            ("assessment_date", on)) if value is not None)
+
+
+_OPTION = {"decision": "--decision / decision=", "authority": "--authority / authority=",
+           "assessment_date": "--on / on="}
+
+
+def _as_argument(key: str, given: frozenset) -> str:
+    """Says that a value came from an argument, not from the case file, so no line of the file is blamed."""
+    return f" (given with {_OPTION[key]}, not read from the case)" if key in given else ""
 
 
 def _engine_limit_problems(rule_set: m.RuleSet, exc: EngineLimitError) -> list[Diagnostic]:

@@ -93,7 +93,8 @@ def decide_chunk(rules_dir, items) -> list[tuple[str, str]]:
 
 def decide_item(engine, item: Item) -> envelope.Result:
     if item.kind == "json":
-        return envelope.decide_json(engine, item.payload, item.label)
+        file, _, line = item.label.rpartition(":")          # a JSON Lines item is labelled file:line
+        return envelope.decide_json(engine, item.payload, item.label, line_of=(file, int(line)))
     if item.kind == "data":
         return envelope.decide_data(engine, item.payload, item.label)
     if item.kind == "file":

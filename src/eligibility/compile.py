@@ -35,7 +35,6 @@ from .scope import Scope, item_scope_fields
 
 READY = "$ready"
 WAIVER_PREFIX = m.WAIVER_PREFIX
-_OPS = operators.ENGINE_FORM          # operator -> durable-rules comparison (None: equality)
 
 
 @dataclass(frozen=True)
@@ -77,10 +76,10 @@ def lower(node, scope: Scope, item_fields: dict | None = None):
     ref_key = None
     if isinstance(operand, m.Ref):
         ref_key, operand = operand.key, None
-    elif vtype == "date" and operand is not None and node.op != "is_recorded":
-        operand = day_number(operand)
-    if node.op == "is_recorded":
+    elif operators.BY_NAME[node.op].operand == "flag":      # is_recorded: true has no operand to compare
         operand = None
+    elif vtype == "date" and operand is not None:
+        operand = day_number(operand)
     return logic.Atom(node.subject.key, node.op, operand, ref_key, vtype == "count", node)
 
 
@@ -105,43 +104,30 @@ def durable_expression(node):
     return parts[0] if len(parts) == 1 else {"$or": parts}
 
 
-def _compare(op, key, value):
-    right = {"$m": value[1]} if isinstance(value, tuple) and value and value[0] == "$m" else value
-    return {key: right} if _OPS[op] is None else {_OPS[op]: {key: right}}
+def _compare(op, key, right):
+    """The durable-rules expression that matches when 'key op right' certainly holds (None: it never can)."""
+    return operators.BY_NAME[op].engine(key, right)
 
 
 def _atom_expression(atom: logic.Atom):
-    value = ("$m", atom.ref_key) if atom.ref_key else atom.value
-    guard = [{"$ex": {atom.ref_key: 1}}] if atom.ref_key else []
+    right = {"$m": atom.ref_key} if atom.ref_key else atom.value
     if atom.interval:
-        expr = _interval_expression(atom.op, atom.key + "__lo", atom.key + "__hi", value)
-    elif atom.op == "is_recorded":
-        expr = {"$ex": {atom.key: 1}}
-    elif atom.op == "not_recorded":
-        return None
-    elif atom.op == "one_of":
-        alternatives = [{atom.key: v} for v in atom.value]
-        expr = alternatives[0] if len(alternatives) == 1 else {"$or": alternatives}
-    elif atom.op == "none_of":
-        exclusions = [{"$neq": {atom.key: v}} for v in atom.value]
-        expr = exclusions[0] if len(exclusions) == 1 else {"$and": exclusions}
+        expr = _count_expression(atom.op, atom.key + "__lo", atom.key + "__hi", right)
     else:
-        expr = _compare(atom.op, atom.key, value)
-    return {"$and": guard + [expr]} if guard else expr
+        expr = _compare(atom.op, atom.key, right)
+    if expr is None:
+        return None
+    return {"$and": [{"$ex": {atom.ref_key: 1}}, expr]} if atom.ref_key else expr
 
 
-def _interval_expression(op, lo, hi, n):
-    if op == "at_least":
-        return _compare("at_least", lo, n)
-    if op == "more_than":
-        return _compare("more_than", lo, n)
-    if op == "at_most":
-        return _compare("at_most", hi, n)
-    if op == "less_than":
-        return _compare("less_than", hi, n)
-    if op == "is":
-        return {"$and": [_compare("is", lo, n), _compare("is", hi, n)]}
-    return {"$or": [_compare("more_than", lo, n), _compare("less_than", hi, n)]}   # is_not
+def _count_expression(op, lo, hi, right):
+    """A comparison on a count that is a range: the operator's count rule, on the range's ends."""
+    rule = operators.BY_NAME[op].count_rule
+    if rule is None:
+        raise ValueError(f"operator {op} does not apply to a count")
+    ends = {"lo": lo, "hi": hi}
+    parts = [_compare(test, ends[end], right) for end, test in rule.tests]
+    return parts[0] if len(parts) == 1 else {"$and" if rule.combine == "all" else "$or": parts}
 
 
 def _pattern(fact_type: str, expression):

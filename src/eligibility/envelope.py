@@ -38,10 +38,12 @@ def invalid(problems, unreadable: bool = False) -> Result:
     return Result(INVALID, None, tuple(problems), unreadable)
 
 
-def parse_json(text: str | bytes, name: str):
+def parse_json(text: str | bytes, name: str, at_line: int | None = None):
     """JSON text as data; raises CaseError with one C401 problem (line and column) if it cannot be read.
 
-    Duplicate keys, NaN/Infinity and nesting deeper than MAX_DEPTH are refused.
+    Duplicate keys, NaN/Infinity and nesting deeper than MAX_DEPTH are refused. ``at_line``: the
+    text is that line of the file ``name`` (one line of a JSON Lines file), so a syntax error is
+    placed at that line and the column within it.
     """
     if isinstance(text, bytes):
         try:
@@ -52,7 +54,8 @@ def parse_json(text: str | bytes, name: str):
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        raise _unreadable(name, f"the input is not valid JSON: {exc.msg}", exc.lineno, exc.colno,
+        line = exc.lineno if at_line is None else at_line + exc.lineno - 1
+        raise _unreadable(name, f"the input is not valid JSON: {exc.msg}", line, exc.colno,
                           "a case is one JSON object such as {\"authority\": \"rutland\", \"facts\": {...}}") from None
     except _Refused as exc:
         raise _unreadable(name, str(exc), None, None, exc.hint) from None
@@ -102,10 +105,12 @@ def too_deep(name) -> CaseError:
                        "a case envelope holds its facts a few levels deep; check how the input was produced")
 
 
-def decide_json(engine, text: str | bytes, name: str, decision=None, authority=None, on=None) -> Result:
-    """Decide a case envelope given as JSON text."""
+def decide_json(engine, text: str | bytes, name: str, decision=None, authority=None, on=None,
+                line_of=None) -> Result:
+    """Decide a case envelope given as JSON text. ``line_of``: (file, line) when the text is one line of
+    a JSON Lines file, so that a syntax error is reported as file:line:column."""
     try:
-        data = parse_json(text, name)
+        data = parse_json(text, *(line_of or (name,)))
     except CaseError as exc:
         return invalid(exc.diagnostics, unreadable=True)
     return decide_data(engine, data, name, decision, authority, on)

@@ -8,7 +8,6 @@ from . import logic
 from . import model as m
 from . import operators
 
-_PHRASES = operators.PHRASES
 _MARK = {True: "✓", False: "✗", None: "?"}
 
 
@@ -42,9 +41,18 @@ def label(ref: m.Ref, lookup) -> str:
     return "the decision date" if ref.name == "date" else "the authority"
 
 
+def _is_flag(atom: logic.Atom) -> bool:
+    """A comparison with no operand ('is recorded'): its sentence says whether the value is recorded."""
+    return operators.BY_NAME[atom.op].operand == "flag"
+
+
+def _phrase(atom: logic.Atom) -> str:
+    return operators.BY_NAME[atom.op].phrase
+
+
 def _operand_text(atom: logic.Atom, lookup) -> str:
     source: m.Compare = atom.source
-    if atom.op in ("is_recorded", "not_recorded"):
+    if _is_flag(atom):
         return ""
     operand = source.operand
     if isinstance(operand, m.Ref):
@@ -63,8 +71,8 @@ def static_phrases(atoms, derived_texts: dict) -> dict:
         subject = source.subject
         text = {"fact": subject.name, "derived": derived_texts.get(subject.name)}.get(subject.kind)
         suffix = None
-        if atom.op not in ("is_recorded", "not_recorded") and not isinstance(source.operand, m.Ref):
-            suffix = f" ({_PHRASES[atom.op]} {show(source.operand)})"
+        if not _is_flag(atom) and not isinstance(source.operand, m.Ref):
+            suffix = f" ({_phrase(atom)} {show(source.operand)})"
         out[id(atom)] = (text, suffix)
     return out
 
@@ -76,10 +84,10 @@ def describe(atom: logic.Atom, values: dict, lookup, text_values: dict, phrases:
     value = text_values.get(source.subject)
     fixed_label, suffix = (phrases or {}).get(id(atom), (None, None))
     name = fixed_label or label(source.subject, lookup)
-    if atom.op in ("is_recorded", "not_recorded"):
+    if _is_flag(atom):
         return f"{_MARK[status]} {name} is {'recorded' if value is not None else 'not recorded'}"
     if suffix is None:
-        suffix = f" ({_PHRASES[atom.op]}{_operand_text(atom, lookup)})"
+        suffix = f" ({_phrase(atom)}{_operand_text(atom, lookup)})"
     return f"{_MARK[status]} {name} is {show(value)}{suffix}"
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .operators import COMPLEMENT, EVALUATE
+from . import operators
 
 TRUE, FALSE, UNKNOWN = True, False, None
 
@@ -36,7 +36,7 @@ class Atom:
     source: object = None           # the model.Compare it came from, for explanations
 
     def negated(self) -> "Atom":
-        return Atom(self.key, COMPLEMENT[self.op], self.value, self.ref_key, self.interval, self.source)
+        return Atom(self.key, operators.BY_NAME[self.op].complement, self.value, self.ref_key, self.interval, self.source)
 
     def keys(self) -> tuple:
         own = (self.key + "__lo", self.key + "__hi") if self.interval else (self.key,)
@@ -151,11 +151,7 @@ def _compiled_atom(atom: Atom):
     if atom.ref_key is not None or atom.interval:
         return lambda values: evaluate_atom(atom, values)
     key, operand = atom.key, atom.value
-    if atom.op == "is_recorded":
-        return lambda values: TRUE if values.get(key) is not None else UNKNOWN
-    if atom.op == "not_recorded":
-        return lambda values: FALSE if values.get(key) is not None else UNKNOWN
-    test = EVALUATE[atom.op]
+    test = operators.BY_NAME[atom.op].evaluate
 
     def scalar(values):
         value = values.get(key)
@@ -169,32 +165,9 @@ def evaluate_atom(atom: Atom, values: dict):
         operand = values.get(atom.ref_key)
         if operand is None:
             return UNKNOWN
-    if atom.interval:
-        return _interval(atom.op, values.get(atom.key + "__lo"), values.get(atom.key + "__hi"), operand)
+    if atom.interval:       # a count known only to lie between __lo and __hi (see operators.CountRule)
+        return operators.judge_count(atom.op, values.get(atom.key + "__lo"), values.get(atom.key + "__hi"), operand)
     value = values.get(atom.key)
-    if atom.op == "is_recorded":
-        return TRUE if value is not None else UNKNOWN
-    if atom.op == "not_recorded":
-        return FALSE if value is not None else UNKNOWN
     if value is None:
         return UNKNOWN
-    return EVALUATE[atom.op](value, operand)
-
-
-def _interval(op, lo, hi, n):
-    """A comparison on a count known only to lie between lo and hi (hi None: no upper bound)."""
-    if lo is None:
-        return UNKNOWN
-    if op == "at_least":
-        return TRUE if lo >= n else (FALSE if hi is not None and hi < n else UNKNOWN)
-    if op == "more_than":
-        return TRUE if lo > n else (FALSE if hi is not None and hi <= n else UNKNOWN)
-    if op == "at_most":
-        return TRUE if hi is not None and hi <= n else (FALSE if lo > n else UNKNOWN)
-    if op == "less_than":
-        return TRUE if hi is not None and hi < n else (FALSE if lo >= n else UNKNOWN)
-    if op == "is":
-        return TRUE if lo == n and hi == n else (FALSE if lo > n or (hi is not None and hi < n) else UNKNOWN)
-    if op == "is_not":
-        return FALSE if lo == n and hi == n else (TRUE if lo > n or (hi is not None and hi < n) else UNKNOWN)
-    raise ValueError(f"operator {op} does not apply to a count")
+    return operators.BY_NAME[atom.op].evaluate(value, operand)

@@ -213,7 +213,7 @@ def _check_compare(node, vt, scope, owner, where, item_fields, path="$") -> list
 
 
 def _literal_problem(vt, op, value) -> str | None:
-    if op == "is_recorded":
+    if operators.BY_NAME[op].operand == "flag":
         return None
     if vt.type == "boolean" and not isinstance(value, bool):
         return f"is true or false, so it cannot be compared with {written(value)}"
