@@ -8,12 +8,14 @@ shipped rules themselves still pass.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
 import subprocess
 import sys
 
+import pytest
 from click.testing import CliRunner
 
 import eligibility
@@ -224,3 +226,61 @@ def test_when_the_solver_gives_up_validate_warns_and_never_reports_a_problem_on_
     assert found and {d.code for d in found} == {"W302"}
     assert all("was not fully checked with the solver" in d.message and "did not finish within 0.001 s" in d.message
                for d in found)
+
+
+def _criteria(engine):
+    return [(rs, c) for rs in engine.corpus.rule_sets for c in rs.criteria]
+
+
+@pytest.mark.slow
+def test_every_shipped_criterion_made_self_contradictory_is_refused_as_never_met(engine):
+    """Each criterion of each shipped rule set, in turn, rewritten as 'its condition and not its condition'
+    (dates, ages, counts, lists, settings, waivers and recorded acts alike) is found never met, and only it."""
+    from eligibility import solver_checks
+    from eligibility import model as m
+    from eligibility.api import Engine
+
+    for rs, criterion in _criteria(engine):
+        broken = dataclasses.replace(criterion, condition=m.AllOf((criterion.condition, m.Not(criterion.condition))))
+        rule_set = dataclasses.replace(rs, criteria=tuple(broken if c is criterion else c for c in rs.criteria))
+        corpus = dataclasses.replace(engine.corpus, rule_sets=[rule_set])
+        found = solver_checks.RuleSetCheck(Engine(corpus, engine.root, register=False), rule_set,
+                                           solver_checks.TIMEOUT_MS).run()
+        assert [(d.code, d.path) for d in found] == [
+            ("E320", f"$.criteria[{rs.criteria.index(criterion)}].condition")], (rs.id, criterion.id, found)
+        if criterion.waived_when is not None:
+            broken = dataclasses.replace(criterion, waived_when=m.AllOf((criterion.waived_when,
+                                                                         m.Not(criterion.waived_when))))
+            rule_set = dataclasses.replace(rs, criteria=tuple(broken if c is criterion else c for c in rs.criteria))
+            corpus = dataclasses.replace(engine.corpus, rule_sets=[rule_set])
+            found = solver_checks.RuleSetCheck(Engine(corpus, engine.root, register=False), rule_set,
+                                               solver_checks.TIMEOUT_MS).run()
+            assert [(d.code, d.path) for d in found] == [
+                ("E320", f"$.criteria[{rs.criteria.index(criterion)}].waived_when")], (rs.id, criterion.id, found)
+
+
+def _from_lists(engine, rs) -> bool:
+    return any(d.how in ("first", "last", "start_of_last_run") or (
+        d.how == "count" and engine.corpus.vocabulary.fields[d.spec["items"]].type == "list") for d in rs.derived)
+
+
+def test_every_shipped_criterion_made_a_tautology_is_refused_as_always_met(engine):
+    """'Its condition or not its condition' is always met once its facts are recorded. Not for a recorded act
+    (not recorded means not met) nor for values taken from lists (a list with no such item leaves the value
+    absent, so the criterion unknown with nothing missing): those are rightly not reported."""
+    from eligibility import solver_checks
+    from eligibility import model as m
+    from eligibility.api import Engine
+
+    checked = 0
+    for rs, criterion in _criteria(engine):
+        if criterion.not_met_when_not_recorded or _from_lists(engine, rs):
+            continue
+        broken = dataclasses.replace(criterion, condition=m.AnyOf((criterion.condition, m.Not(criterion.condition))))
+        rule_set = dataclasses.replace(rs, criteria=tuple(broken if c is criterion else c for c in rs.criteria))
+        corpus = dataclasses.replace(engine.corpus, rule_sets=[rule_set])
+        found = solver_checks.RuleSetCheck(Engine(corpus, engine.root, register=False), rule_set,
+                                           solver_checks.TIMEOUT_MS).run()
+        assert [d.code for d in found] == ["E321"], (rs.id, criterion.id, found)
+        checked += 1
+    assert checked >= 40
