@@ -201,7 +201,7 @@ class RuleSetCheck:
             self.gave_up.setdefault(f"for {self._what(key)}", []).append(group)
         before = len(self.findings)
         for c in self.prepared.compiled.criteria:
-            self._criterion(c, settled.impossible, group)
+            self._criterion(c, settled.impossible, group, lambda c=c: self._conflict(c, side, questions))
         if len(self.findings) == before and not settled.unsettled:
             for i, rule in enumerate(self.rs.outcomes):
                 if ("reached", i) in settled.impossible and rule.when is not None:   # 'otherwise' is exempt
@@ -235,7 +235,7 @@ class RuleSetCheck:
     def _found(self, code, subject, details, group):
         self.findings.setdefault((code, subject), (details, []))[1].append(group)
 
-    def _criterion(self, c, impossible: set, group):
+    def _criterion(self, c, impossible: set, group, conflict):
         cid = c.criterion.id
         counts = [a for a in dict.fromkeys(logic.atoms(c.condition)) if ("count", cid, a) in impossible]
         for atom in counts:
@@ -245,9 +245,24 @@ class RuleSetCheck:
                 self._found("E320", ("waiver", c.waiver_of), None, group)
         elif ("met", cid) in impossible:
             if not counts:
-                self._found("E320", ("criterion", cid), None, group)
+                self._found("E320", ("criterion", cid), conflict() if ("E320", ("criterion", cid)) not in self.findings
+                            else None, group)
         elif ("not met", cid) in impossible and ("unknown when recorded", cid) in impossible:
             self._found("E321", cid, None, group)
+
+    @staticmethod
+    def _conflict(c, side, questions) -> tuple:
+        """The fewest parts of a criterion's top-level 'all' that can never be true together (() if not found)."""
+        if not isinstance(c.condition, logic.All) or len(c.condition.items) < 2:
+            return ()
+        parts = list(c.condition.items)
+        holds = [side.condition(part)[0] for part in parts]
+        needed = list(range(len(parts)))
+        for i in list(needed):
+            fewer = [j for j in needed if j != i]
+            if fewer and questions.possible(*[holds[j] for j in fewer]) is False:
+                needed = fewer
+        return tuple(parts[j] for j in needed)
 
     def _hidden(self, i, rule, side, questions, group):
         """Why outcome i is never reached: its 'when' never holds (E322), or an earlier outcome comes first (E323)."""
@@ -307,8 +322,14 @@ class RuleSetCheck:
             i = self.index[subject[1]]
             span, path = located(self.sources, rs, ("criteria", i, "condition"))
             days = "on any of those days" if where else "on any date"
+            hint = _never_hint(where)
+            if details:
+                words = " and ".join(_part_words(part) for part in details)
+                hint = (f"these parts of its 'all' can never be true together: {words}" if len(details) > 1
+                        else f"this part of its 'all' can never be true: {words}")
+                hint += "; correct them, or the settings they read" if where else "; correct the condition"
             return report(code, f"criterion '{subject[1]}' of rule set '{rs.id}' can never be met{where}: no case, {days}, "
-                          "makes its condition true", span, _never_hint(where), path)
+                          "makes its condition true", span, hint, path)
         if code == "E321":
             i = self.index[subject]
             span, path = located(self.sources, rs, ("criteria", i, "condition"))
@@ -366,6 +387,30 @@ class RuleSetCheck:
         if derivation.spec["includes_any"]:
             return len(derivation.spec["includes_any"]), f"the values it looks for in '{field.path}'"
         return len(field.values), f"the values of '{field.path}'"
+
+
+def _part_words(part) -> str:
+    """One part of a condition as a reader finds it in the file: 'age at least 18' (line 26, column 14)."""
+    negated = isinstance(part, logic.Negation)
+    atoms = logic.atoms(part)
+    compare = atoms[0].source if atoms else None
+    if compare is None:
+        return "a part"
+    if len(atoms) == 1:
+        operand = compare.operand
+        if isinstance(operand, m.Ref):
+            operand = f"{operand.kind} {operand.name}" if operand.kind != "fact" else operand.name
+        elif isinstance(operand, tuple):
+            operand = ", ".join(written(v) for v in operand)
+        elif compare.op in ("is_recorded",):
+            operand = ""
+        else:
+            operand = written(operand)
+        words = f"'{'not ' if negated else ''}{compare.subject.name} {compare.op.replace('_', ' ')} {operand}".rstrip() + "'"
+    else:
+        words = f"the {'not' if negated else type(part).__name__.lower()} of {len(atoms)} comparisons"
+    where = f" (line {compare.span.line}, column {compare.span.column})" if compare.span and compare.span.line else ""
+    return words + where
 
 
 def _never_hint(where: str) -> str:
