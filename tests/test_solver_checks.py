@@ -128,6 +128,8 @@ def test_an_outcome_that_can_never_be_reached_is_refused(tmp_path):
             and "error[E322]: outcome 'reviews_scheduled_wait_exceeded' of rule set 'rehab-review-schedule' "
                 "can never be reached" in result.stderr), result.stderr
     assert _codes(result) == [("E322", "rehab-review-schedule.yaml", line)]
+    assert ("hint: these parts of its 'when' can never all hold together: 'started-within-three-weeks-of-referral' "
+            f"(line {line + 4}) and 'not started-within-three-weeks-of-referral' (line {line + 5})") in result.stderr
 
 
 def test_an_outcome_hidden_by_an_earlier_one_names_the_earlier_one_and_where_it_is(tmp_path):

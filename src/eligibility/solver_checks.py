@@ -264,6 +264,20 @@ class RuleSetCheck:
                 needed = fewer
         return tuple(parts[j] for j in needed)
 
+    @staticmethod
+    def _excluding(when, side, questions) -> tuple:
+        """The fewest parts of an outcome's top-level 'all' that can never hold together (() if not an 'all')."""
+        if not isinstance(when, m.AllOf) or len(when.items) < 2:
+            return ()
+        parts = list(when.items)
+        holds = [side.outcome_condition(part)[0] for part in parts]
+        needed = list(range(len(parts)))
+        for i in list(needed):
+            fewer = [j for j in needed if j != i]
+            if fewer and questions.possible(*[holds[j] for j in fewer]) is False:
+                needed = fewer
+        return tuple(parts[j] for j in needed)
+
     def _hidden(self, i, rule, side, questions, group):
         """Why outcome i is never reached: its 'when' never holds (E322), or an earlier outcome comes first (E323)."""
         name = f"outcome '{rule.outcome}'"
@@ -273,7 +287,7 @@ class RuleSetCheck:
             self.gave_up.setdefault(f"for {name}", []).append(group)
             return
         if can_hold is False:
-            self._found("E322", i, None, group)
+            self._found("E322", i, self._excluding(rule.when, side, questions), group)
             return
         earlier = []
         for j in range(i):
@@ -355,10 +369,13 @@ class RuleSetCheck:
         rule = rs.outcomes[subject]
         span, path = located(self.sources, rs, ("outcomes", subject, "outcome"))
         if code == "E322":
+            hint = ("correct its 'when': a criterion and its 'not' together, or criteria that read the same "
+                    "fact in opposite ways, can never all hold")
+            if details:
+                words = " and ".join(_outcome_part_words(part) for part in details)
+                hint = f"these parts of its 'when' can never all hold together: {words}; correct its 'when'"
             return report(code, f"outcome '{rule.outcome}' of rule set '{rs.id}' can never be reached{where}: no case "
-                          "meets its 'when' (the criteria it asks for exclude each other)", span,
-                          "correct its 'when': a criterion and its 'not' together, or criteria that read the same "
-                          "fact in opposite ways, can never all hold", path)
+                          "meets its 'when' (the criteria it asks for exclude each other)", span, hint, path)
         kind, which = details
         if kind == "covers":
             other = rs.outcomes[which]
@@ -411,6 +428,19 @@ def _part_words(part) -> str:
         words = f"the {'not' if negated else type(part).__name__.lower()} of {len(atoms)} comparisons"
     where = f" (line {compare.span.line}, column {compare.span.column})" if compare.span and compare.span.line else ""
     return words + where
+
+
+def _outcome_part_words(part) -> str:
+    """One part of an outcome's 'when': 'not started-within-three-weeks-of-referral' (line 62)."""
+    if isinstance(part, m.CriterionRef):
+        words, ref = f"'{part.id}'", part
+    elif isinstance(part, m.Not) and isinstance(part.item, m.CriterionRef):
+        words, ref = f"'not {part.item.id}'", part.item
+    else:
+        refs = list(m.leaves(part))
+        words, ref = f"the {'not' if isinstance(part, m.Not) else type(part).__name__[:3].lower()} of "\
+                     f"{', '.join(r.id for r in refs)}", (refs[0] if refs else None)
+    return words + (f" (line {ref.span.line})" if ref is not None and ref.span and ref.span.line else "")
 
 
 def _never_hint(where: str) -> str:
