@@ -168,6 +168,20 @@ def test_letter_command_writes_html_to_standard_output():
     assert "Leicester City Council" in result.stdout
 
 
+def test_letter_command_warns_the_case_worker_of_unconfirmed_settings_but_not_in_the_letter():
+    # Who approves and funds Rutland's Lot 1 placements, and how many negative screens it asks for,
+    # are readings the council papers do not confirm (confidence: unconfirmed in rutland/settings.yaml).
+    result = CliRunner().invoke(cli, ["letter", str(EXAMPLES / "rutland-rehab-placement-approval-lot1-provider.yaml")])
+    assert result.exit_code == 0
+    warned = [line.split("'")[1] for line in result.stderr.splitlines() if line.startswith("  - ")]
+    assert warned == ["stable-with-negative-screens", "approved_by", "funded_by"]
+    assert "3 thing(s) this letter states rest on council settings that the council papers do not confirm" \
+        in result.stderr
+    assert "unconfirmed" not in result.stdout.lower()        # the person's letter carries no internal notes
+    quiet = CliRunner().invoke(cli, ["letter", str(EXAMPLES / "leicester-eligible.yaml")])
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr
+
+
 def test_letter_command_reports_a_bad_case_with_its_location(tmp_path):
     bad = tmp_path / "case.yaml"
     bad.write_text((EXAMPLES / "leicester-eligible.yaml").read_text().replace("decision: adult-eligibility",

@@ -2,6 +2,7 @@
 
     import eligibility
     engine = eligibility.load()                      # the bundled LLR rules; or load("path/to/rules")
+    case, where = eligibility.read_case("case.yaml") # or any mapping; Limits(case_bytes=...) raises the size limit
     d = engine.decide(case, decision="adult-eligibility", authority="rutland", on=date(2024, 5, 1))
     d.outcome, d.to_dict()
 """
@@ -16,6 +17,7 @@ if not ((3, 10) <= sys.version_info[:2] < (3, 13)):
     )
 
 from .api import Engine, check_rules, load  # noqa: E402
+from .cases import read_case  # noqa: E402
 from .decision import CriterionResult, Decision, MissingFact  # noqa: E402
 from .diagnostics import (  # noqa: E402
     CaseError,
@@ -25,9 +27,11 @@ from .diagnostics import (  # noqa: E402
     RuleFileError,
     Span,
 )
+from .limits import Limits  # noqa: E402
 
 __version__ = "0.1.0"
 __all__ = [
     "load", "check_rules", "Engine", "Decision", "CriterionResult", "MissingFact",
     "Diagnostic", "Span", "EligibilityError", "RuleFileError", "CaseError", "EvaluationError",
+    "read_case", "Limits",
 ]

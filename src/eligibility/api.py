@@ -33,24 +33,27 @@ from .decide import Prepared, decide
 from .durable_engine import EngineLimitError
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, EligibilityError, RuleFileError, Span, did_you_mean
+from .limits import Limits
 from .loader import bundled_rules_dir, read_corpus_cached
 from .scope import Scope
 
 
-def load(path: str | os.PathLike | None = None) -> "Engine":
+def load(path: str | os.PathLike | None = None, limits: "Limits | None" = None) -> "Engine":
     """Load, check and compile a rules directory (the bundled LLR rules by default).
 
-    Raises RuleFileError with every problem found if any rule file is invalid.
+    ``limits`` sets the largest rule file read, e.g. ``limits=Limits(rule_bytes=8 * 1024 ** 2)``
+    (by default 4 MiB, or what ELIGIBILITY_MAX_RULE_BYTES says). Raises RuleFileError with
+    every problem found if any rule file is invalid.
     """
     root = (Path(path) if path is not None else bundled_rules_dir()).resolve()
-    corpus, store = read_corpus_cached(root)
+    corpus, store = read_corpus_cached(root, limits)
     engine = Engine(corpus, root, register=store is not None)
     if store is not None:
         store()
     return engine
 
 
-def check_rules(path: str | os.PathLike | None = None) -> list[Diagnostic]:
+def check_rules(path: str | os.PathLike | None = None, limits: "Limits | None" = None) -> list[Diagnostic]:
     """Every problem in a rules directory; an empty list when it is valid. Never raises for bad files.
 
     Besides what loading checks, the solver is asked what no case could ever make happen
@@ -58,7 +61,7 @@ def check_rules(path: str | os.PathLike | None = None) -> list[Diagnostic]:
     count thresholds never reached), as ``eligibility validate`` does.
     """
     try:
-        engine = load(path)
+        engine = load(path, limits)
     except RuleFileError as exc:
         return exc.diagnostics
     return [d for d in solver_problems(engine) if not d.code.startswith("W")]
@@ -341,4 +344,4 @@ def _dates_as_text(value):
     return value
 
 
-__all__ = ["Engine", "load", "check_rules", "EligibilityError", "Span"]
+__all__ = ["Engine", "load", "check_rules", "EligibilityError", "Span", "Limits"]

@@ -78,20 +78,20 @@ _engines: dict = {}
 _engines_lock = threading.Lock()
 
 
-def _engine(rules_dir):
+def _engine(rules_dir, limits=None):
     with _engines_lock:
-        if rules_dir not in _engines:
-            _engines[rules_dir] = api.load(rules_dir)
-        return _engines[rules_dir]
+        if (rules_dir, limits) not in _engines:
+            _engines[rules_dir, limits] = api.load(rules_dir, limits)
+        return _engines[rules_dir, limits]
 
 
-def decide_chunk(rules_dir, items) -> list[tuple[str, str]]:
-    """(status, JSON line) for each item, in order."""
-    engine = _engine(rules_dir)
-    return [_line(item, decide_item(engine, item)) for item in items]
+def decide_chunk(rules_dir, items, limits=None) -> list[tuple[str, str]]:
+    """(status, JSON line) for each item, in order; ``limits`` (limits.Limits): the largest files read."""
+    engine = _engine(rules_dir, limits)
+    return [_line(item, decide_item(engine, item, limits)) for item in items]
 
 
-def decide_item(engine, item: Item) -> envelope.Result:
+def decide_item(engine, item: Item, limits=None) -> envelope.Result:
     if item.kind == "json":
         file, _, line = item.label.rpartition(":")          # a JSON Lines item is labelled file:line
         return envelope.decide_json(engine, item.payload, item.label, line_of=(file, int(line)))
@@ -99,7 +99,7 @@ def decide_item(engine, item: Item) -> envelope.Result:
         return envelope.decide_data(engine, item.payload, item.label)
     if item.kind == "file":
         try:
-            data, smap = read_case(item.payload)
+            data, smap = read_case(item.payload, limits)
         except YamlProblem as exc:
             return envelope.invalid([exc.diagnostic], unreadable=True)
         except RecursionError:
@@ -130,12 +130,12 @@ def _failed_line(item: Item, why: str) -> tuple[str, str]:
 class _Here:
     """Decide in this process, one chunk at a time (one worker)."""
 
-    def __init__(self, rules_dir):
-        self.rules_dir = rules_dir
+    def __init__(self, rules_dir, limits=None):
+        self.rules_dir, self.limits = rules_dir, limits
         self.window = self.chunk = 1          # each line written as soon as it is decided
 
     def submit(self, chunk):
-        return _Done(decide_chunk(self.rules_dir, chunk))
+        return _Done(decide_chunk(self.rules_dir, chunk, self.limits))
 
     def recover(self):
         pass
@@ -155,17 +155,17 @@ class _Done:
 class _LocalPool:
     """A pool of local worker processes, each with its own engine."""
 
-    def __init__(self, rules_dir, workers: int):
-        self.rules_dir, self.workers = rules_dir, workers
+    def __init__(self, rules_dir, workers: int, limits=None):
+        self.rules_dir, self.workers, self.limits = rules_dir, workers, limits
         self.window, self.chunk = workers * 4, CHUNK
         self.pool = self._start()
 
     def _start(self):
         return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_engine, initargs=(self.rules_dir,))
+                                   initializer=_engine, initargs=(self.rules_dir, self.limits))
 
     def submit(self, chunk):
-        return self.pool.submit(decide_chunk, self.rules_dir, chunk)
+        return self.pool.submit(decide_chunk, self.rules_dir, chunk, self.limits)
 
     def recover(self):
         """After a worker died: a fresh pool for what is left."""
@@ -176,11 +176,11 @@ class _LocalPool:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _runner(rules_dir, workers: int, dask_address: str | None):
+def _runner(rules_dir, workers: int, dask_address: str | None, limits=None):
     if dask_address:
         from . import dask_runner          # imported here: the optional [dask] extra
-        return dask_runner.DaskRunner(dask_address, rules_dir)
-    return _Here(rules_dir) if workers <= 1 else _LocalPool(rules_dir, workers)
+        return dask_runner.DaskRunner(dask_address, rules_dir, limits)
+    return _Here(rules_dir, limits) if workers <= 1 else _LocalPool(rules_dir, workers, limits)
 
 
 def _chunks(items, size: int):
@@ -270,21 +270,22 @@ def _skip_done(items, done: list[str], out: str):
 
 
 def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address: str | None = None,
-        progress=None, stdout=None, engine=None, log=None, issued_by: str | None = None) -> Summary:
+        progress=None, stdout=None, engine=None, log=None, issued_by: str | None = None, limits=None) -> Summary:
     """Decide every input into ``out`` (or ``stdout``); ``progress(n)`` is called after each line.
 
-    ``engine``, if given, is the engine already loaded from ``rules_dir`` in this process.
+    ``engine``, if given, is the engine already loaded from ``rules_dir`` (under ``limits``,
+    a limits.Limits: the largest rule file and case file read) in this process.
     ``log``, if given, is an open decision log: each decided record is appended to it (issued
     by ``issued_by``) before its line is written.
     """
     if engine is not None:
         with _engines_lock:
-            _engines.setdefault(rules_dir, engine)
-    engine = _engine(rules_dir)
+            _engines.setdefault((rules_dir, limits), engine)
+    engine = _engine(rules_dir, limits)
     summary = Summary()
     done, end = _resume(out, summary) if out else ([], 0)
     summary.resumed = len(done)
-    items = read_all(inputs, engine.corpus.vocabulary)
+    items = read_all(inputs, engine.corpus.vocabulary, limits)
     if done:
         items = _skip_done(items, done, out)
         next_item = next(items, None)                   # checks the output belongs to these inputs
@@ -295,7 +296,7 @@ def run(inputs, out: str | None, rules_dir=None, workers: int = 1, dask_address:
         progress(len(done))
     started = time.perf_counter()
     handle = open(out, "ab", buffering=0) if out else stdout       # unbuffered: one write per whole line
-    runner = _runner(rules_dir, workers, dask_address)
+    runner = _runner(rules_dir, workers, dask_address, limits)
     try:
         for status, line in ordered_lines(runner, items, runner.chunk):
             if log is not None and status == envelope.DECIDED:

@@ -8,6 +8,9 @@
     case.yaml     one case file (also .yml and .json)
     -             standard input, read as JSONL
 
+A case file, and each line of JSONL, is refused when it is larger than the case-file size
+limit (limits.py), without reading the rest of it into memory.
+
 An item is only the input's label (``<file>:<line>``, or the file for a case file) and its
 raw content: parsing and checking happen when the item is decided, so that a bad line is
 reported as that line's problem and never stops the others.
@@ -21,6 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import limits as input_limits
 from . import model as m
 from .diagnostics import Diagnostic, Span
 from .loader import display_path
@@ -60,11 +64,12 @@ def check_inputs(inputs) -> None:
                              "(.yaml, .yml, .json) or a folder of case files")
 
 
-def read_all(inputs, vocabulary: m.Vocabulary):
-    """Every item of every input, in order."""
+def read_all(inputs, vocabulary: m.Vocabulary, limits=None):
+    """Every item of every input, in order; ``limits`` (limits.Limits): the largest case read."""
+    largest = input_limits.max_bytes("case", limits)
     for name in inputs:
         if name == "-":
-            yield from _jsonl(sys.stdin.buffer, "<stdin>")
+            yield from _jsonl(sys.stdin.buffer, "<stdin>", largest)
             continue
         path = Path(name)
         if path.is_dir():
@@ -75,16 +80,28 @@ def read_all(inputs, vocabulary: m.Vocabulary):
         suffix = path.suffix.lower()
         if suffix in JSONL_SUFFIXES:
             with open(path, "rb") as handle:
-                yield from _jsonl(handle, display_path(name))
+                yield from _jsonl(handle, display_path(name), largest)
         elif suffix in CSV_SUFFIXES:
             yield from _csv(path, display_path(name), vocabulary)
         else:
             yield Item(display_path(name), "file", name)
 
 
-def _jsonl(handle, shown: str):
-    for number, raw in enumerate(handle, start=1):
-        if raw.strip():
+def _jsonl(handle, shown: str, largest: int = input_limits.MAX_CASE_BYTES):
+    number = 0
+    while True:
+        raw = handle.readline(largest + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > largest and not raw.endswith(b"\n"):
+            while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
+                pass                                        # the rest of the line, never held whole
+            refused = input_limits.refuse_too_big(None, largest, "case")
+            yield Item(f"{shown}:{number}", "invalid", (Diagnostic(
+                "C406", f"the line is larger than the {largest:,}-byte limit for a case", Span(shown, number, 1),
+                "$", refused.hint),))
+        elif raw.strip():
             yield Item(f"{shown}:{number}", "json", raw)
 
 

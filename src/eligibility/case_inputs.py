@@ -26,6 +26,7 @@ from pathlib import Path
 
 from . import casetests, source
 from .diagnostics import Diagnostic, Span
+from .limits import max_bytes
 from .loader import display_path
 
 CASE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl")
@@ -50,8 +51,11 @@ class CaseInput:
         return out
 
 
-def read_inputs(paths) -> tuple[list[CaseInput], list[Diagnostic]]:
-    """Every case in the given files and directories, and the problems of what could not be read."""
+def read_inputs(paths, limits=None) -> tuple[list[CaseInput], list[Diagnostic]]:
+    """Every case in the given files and directories, and the problems of what could not be read.
+
+    ``limits`` (limits.Limits): the largest case file and case-test file read.
+    """
     inputs, problems = [], []
     for path in paths:
         path = Path(path)
@@ -67,22 +71,22 @@ def read_inputs(paths) -> tuple[list[CaseInput], list[Diagnostic]]:
                                        hint="check the path"))
             continue
         for file in files:
-            found, trouble = read_file(file)
+            found, trouble = read_file(file, limits)
             inputs += found
             problems += trouble
     return inputs, problems
 
 
-def read_file(path: Path) -> tuple[list[CaseInput], list[Diagnostic]]:
+def read_file(path: Path, limits=None) -> tuple[list[CaseInput], list[Diagnostic]]:
     if path.suffix == ".jsonl":
         return _read_lines(path)
     shown = display_path(path)
-    if _says_case_tests(path):
-        tests, problems = casetests.read_tests(path)
+    if _says_case_tests(path, limits):
+        tests, problems = casetests.read_tests(path, limits)
         return [CaseInput(f"{shown}:{t.line} {t.label}", {"facts": t.facts}, t.decision, t.authority, t.date)
                 for t in tests], problems
     try:
-        data, smap = source.read(path, code_prefix="C")
+        data, smap = source.read(path, code_prefix="C", size_limits=limits)
     except source.YamlProblem as exc:
         return [], [exc.diagnostic]
     if isinstance(data, dict) and "facts" in data:
@@ -93,10 +97,17 @@ def read_file(path: Path) -> tuple[list[CaseInput], list[Diagnostic]]:
                            "decided cases are read from .jsonl files")]
 
 
-def _says_case_tests(path: Path) -> bool:
-    """A file with a line 'kind: case-tests' is read as case tests (and parsed once, by casetests)."""
+def _says_case_tests(path: Path, limits=None) -> bool:
+    """A file with a line 'kind: case-tests' is read as case tests (and parsed once, by casetests).
+
+    Only as much is looked at as a case-test file may hold: a larger file is refused unread
+    whichever kind it is.
+    """
+    largest = max_bytes("rule", limits)
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(largest + 1)
+        text = raw.decode("utf-8", errors="replace" if len(raw) > largest else "strict")
     except (OSError, UnicodeDecodeError):
         return False
     return re.search(r"^kind:[ \t]*['\"]?case-tests['\"]?[ \t]*(#.*)?$", text, re.MULTILINE) is not None

@@ -177,10 +177,11 @@ def _record_checker(children):
     return check
 
 
-def read_case(path) -> tuple[object, source.SourceMap]:
+def read_case(path, limits: "limits.Limits | None" = None) -> tuple[object, source.SourceMap]:
     """Parse a case file ('-' is standard input); raises source.YamlProblem with a C401 diagnostic
-    (or C406 when the file is too large or nested too deeply)."""
-    return source.read(path, code_prefix="C")
+    (or C406 when the file is too large or nested too deeply). ``limits``: the largest file
+    read (limits.Limits; by default the limits the environment sets)."""
+    return source.read(path, code_prefix="C", size_limits=limits)
 
 
 def data_source_map(name: str = "<case>") -> source.SourceMap:

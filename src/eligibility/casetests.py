@@ -40,10 +40,13 @@ class Result:
         return not self.failures
 
 
-def read_tests(path) -> tuple[list[CaseTest], list[Diagnostic]]:
-    """The tests in one file (one per authority named), or the problems that stop it being read."""
+def read_tests(path, limits=None) -> tuple[list[CaseTest], list[Diagnostic]]:
+    """The tests in one file (one per authority named), or the problems that stop it being read.
+
+    A case-test file is read under the rule-file size limit (``limits``, a limits.Limits).
+    """
     try:
-        data, smap = source.read(path)
+        data, smap = source.read(path, size_limits=limits)
     except source.YamlProblem as exc:
         return [], [exc.diagnostic]
     problems = validate.check_rule_file(data, "case-tests", smap) if isinstance(data, dict) else [

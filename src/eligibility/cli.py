@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import os
 import sys
 from pathlib import Path
 
 import click
 
-from . import api, casetests, decision_log, record, render, verify
+from . import api, casetests, decision_log, limits as input_limits, record, verify
+from .letter_formats import LETTER_FORMATS, letter_format
+from .limits import Limits
 from .reporters import REPORTERS, reporter
 from .settings_in_force import settings_in_force
 from .cases import read_case
@@ -46,11 +49,51 @@ class _Date(click.ParamType):
 _RULES = click.option("--rules", "rules_dir", type=click.Path(file_okay=False, path_type=str), default=None,
                       help="Rules directory (default: the LLR rules shipped with the package).")
 _FORMAT = click.option("--format", "output_format", type=click.Choice(sorted(REPORTERS)), default="text",
-                       show_default=True, help="text for people, json for systems.")
+                       show_default=True,
+                       help=", ".join(f"{name} {kind.purpose}" for name, kind in REPORTERS.items()) + ".")
+
+
+class _Size(click.ParamType):
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        try:
+            return input_limits.parse_size(value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+_WHAT_IS_READ = {"case": "case file (or standard input)", "rule": "rule file (and case-test file)"}
+
+
+def _size_limits(*kinds):
+    """The options --max-case-bytes and/or --max-rule-bytes (else the environment variable, else the
+    default); the command receives them as one ``limits`` (a Limits)."""
+    def decorate(command):
+        @functools.wraps(command)
+        def with_limits(*args, **kwargs):
+            sizes = {f"{kind}_bytes": kwargs.pop(f"max_{kind}_bytes") for kind in kinds}
+            return command(*args, limits=Limits(**sizes), **kwargs)
+        for kind in reversed(kinds):
+            default = input_limits.Limits().max_bytes(kind)
+            with_limits = click.option(
+                input_limits.OPTION[kind], f"max_{kind}_bytes", type=_Size(), envvar=input_limits.ENV[kind],
+                show_envvar=True, default=input_limits.size_text(default), show_default=True,
+                help=f"The largest {_WHAT_IS_READ[kind]} read, in bytes or with KiB, MiB or GiB (e.g. 2MiB); "
+                     "a larger one is refused unread.")(with_limits)
+        return with_limits
+    return decorate
 
 
 def _out(text, err=False):
     click.echo(text, err=err, nl=False)
+
+
+def _err(text, err=True):
+    """Everything on standard error (for batch, whose standard output is its JSON lines)."""
+    click.echo(text, err=True, nl=False)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -59,11 +102,11 @@ def cli():
     """Explained eligibility, approval and review decisions for Leicester, Leicestershire and Rutland."""
 
 
-def _load(rules_dir, output_format):
+def _load(rules_dir, output_format, limits=None, out=_out):
     try:
-        return api.load(rules_dir)
+        return api.load(rules_dir, limits)
     except RuleFileError as exc:
-        reporter(output_format, _out).rule_problems(exc.diagnostics)
+        reporter(output_format, out).rule_problems(exc.diagnostics)
         sys.exit(EXIT_INVALID)
 
 
@@ -77,9 +120,10 @@ def _load(rules_dir, output_format):
 @click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
               "(sqlite:///path/decisions.db or postgresql://...).")
 @click.option("--issued-by", metavar="NAME", help="Who issues the decisions, recorded beside each one.")
-def check(cases, decision, authority, on, output_format, rules_dir, log_url, issued_by):
+@_size_limits("case", "rule")
+def check(cases, decision, authority, on, output_format, rules_dir, log_url, issued_by, limits):
     """Decide each CASE file and explain the decision."""
-    engine = _load(rules_dir, output_format)
+    engine = _load(rules_dir, output_format, limits)
     _check_authority(engine, authority)
     log = _open_log(log_url) if log_url else None
     report = reporter(output_format, _out)
@@ -88,7 +132,7 @@ def check(cases, decision, authority, on, output_format, rules_dir, log_url, iss
         for path in cases:
             shown = display_path(path) if path != "-" else path
             try:
-                data, smap = read_case(path)
+                data, smap = read_case(path, limits)
                 d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
             except YamlProblem as exc:
                 worst = max(worst, EXIT_INVALID)
@@ -114,9 +158,10 @@ def check(cases, decision, authority, on, output_format, rules_dir, log_url, iss
 @cli.command()
 @click.argument("rules_dir", required=False, type=click.Path(file_okay=False, path_type=str))
 @_FORMAT
-def validate(rules_dir, output_format):
+@_size_limits("rule")
+def validate(rules_dir, output_format, limits):
     """Check every rule file in RULES_DIR (default: the shipped rules); exit 1 on any problem."""
-    engine = _load(rules_dir, output_format)
+    engine = _load(rules_dir, output_format, limits)
     found = api.solver_problems(engine)         # what no case could ever make happen (loads the solver)
     errors = [d for d in found if not d.code.startswith("W")]
     if errors:
@@ -129,34 +174,26 @@ def validate(rules_dir, output_format):
 
 @cli.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@_FORMAT
 @_RULES
-def run_tests(paths, rules_dir):
+@_size_limits("rule")
+def run_tests(paths, output_format, rules_dir, limits):
     """Run the case tests in PATHS (YAML files, or folders of them); exit 1 if any fails."""
-    engine = _load(rules_dir, "text")
+    engine = _load(rules_dir, output_format, limits)
+    report = reporter(output_format, _out)
     files = sorted({f for p in paths for f in ([Path(p)] if Path(p).is_file() else Path(p).rglob("*.yaml"))})
     passed = failed = 0
     for file in files:
-        tests, problems = casetests.read_tests(file)
+        tests, problems = casetests.read_tests(file, limits)
         if problems:
-            click.echo(render.diagnostics_text(problems), err=True, nl=False)
+            report.test_file_problems(display_path(file), problems)
             failed += 1
             continue
         for test in tests:
             result = casetests.run_test(engine, test)
-            if result.passed:
-                passed += 1
-                click.echo(f"✓ {display_path(test.file)}:{test.line}: {test.label}")
-            else:
-                failed += 1
-                click.echo(f"✗ {display_path(test.file)}:{test.line}: {test.label}")
-                for failure in result.failures:
-                    click.echo(f"    {failure}")
-    click.echo(f"{passed} passed, {failed} failed")
-    if failed:
-        click.echo("Next: for each failure, either the rules are wrong (correct the rule file) or the test's "
-                   "expectation is (correct the test and say why in its 'source'); then run the tests again.")
-    else:
-        click.echo(f"Next: search for unequal treatment: eligibility consistency --rules {rules_dir or 'rules'}")
+            passed, failed = (passed + 1, failed) if result.passed else (passed, failed + 1)
+            report.test_result(f"{display_path(test.file)}:{test.line}", result)
+    report.finish_tests(passed, failed, rules_dir)
     sys.exit(EXIT_OK if failed == 0 else EXIT_INVALID)
 
 
@@ -167,7 +204,8 @@ def run_tests(paths, rules_dir):
               help="Generated cases tried per decision, date and pair of authorities.")
 @_FORMAT
 @_RULES
-def consistency(decision, on, examples, output_format, rules_dir):
+@_size_limits("rule")
+def consistency(decision, on, examples, output_format, rules_dir, limits):
     """Search for equivalent cases the authorities decide differently beyond declared variations.
 
     Exit 1 when such a case is found (each is shown shrunk to a minimal case, with both
@@ -175,7 +213,7 @@ def consistency(decision, on, examples, output_format, rules_dir):
     """
     from . import consistency as equal_treatment        # imported here: it loads Hypothesis, which check does not need
 
-    engine = _load(rules_dir, output_format)
+    engine = _load(rules_dir, output_format, limits)
     if decision is not None and decision not in engine.decisions:
         raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
                                  param_hint="--decision")
@@ -190,11 +228,12 @@ def consistency(decision, on, examples, output_format, rules_dir):
 @click.option("--on", "on", type=_Date(), help="Only variations in force on this date.")
 @_FORMAT
 @_RULES
-def variations(on, output_format, rules_dir):
+@_size_limits("rule")
+def variations(on, output_format, rules_dir, limits):
     """The register of declared local variations, by authority and date, with justification and source."""
     from . import consistency as equal_treatment        # imported here: it loads Hypothesis, which check does not need
 
-    engine = _load(rules_dir, output_format)
+    engine = _load(rules_dir, output_format, limits)
     register = equal_treatment.variation_register(engine, on)
     reporter(output_format, _out).variations(register, on)
 
@@ -204,9 +243,10 @@ def variations(on, output_format, rules_dir):
 @click.option("--on", "on", required=True, type=_Date(), help="The date the settings are in force.")
 @_FORMAT
 @_RULES
-def settings(authority, on, output_format, rules_dir):
+@_size_limits("rule")
+def settings(authority, on, output_format, rules_dir, limits):
     """The values of an authority's settings in force on a date, and the version (file and line) that set each."""
-    engine = _load(rules_dir, output_format)
+    engine = _load(rules_dir, output_format, limits)
     _check_authority(engine, authority)
     reporter(output_format, _out).settings(settings_in_force(engine, authority, on))
 
@@ -222,7 +262,8 @@ def settings(authority, on, output_format, rules_dir):
 @click.option("--to", "new_rules", help="The newer version of the rules (a directory or git:REV).")
 @_FORMAT
 @_RULES
-def prove(decision, authorities, on, timeout, old_rules, new_rules, output_format, rules_dir):
+@_size_limits("rule")
+def prove(decision, authorities, on, timeout, old_rules, new_rules, output_format, rules_dir, limits):
     """Prove with an SMT solver that two authorities decide every equivalent case alike, except where declared.
 
     Exit 0 when proved for every decision, pair and period; 1 when a case is found that the
@@ -231,7 +272,7 @@ def prove(decision, authorities, on, timeout, old_rules, new_rules, output_forma
     """
     from . import prove as proof            # imported here: it loads the SMT solver, which most commands do not need
 
-    engine = _load(rules_dir, output_format) if old_rules is None else None
+    engine = _load(rules_dir, output_format, limits) if old_rules is None else None
     if engine is not None and decision is not None and decision not in engine.decisions:
         raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
                                  param_hint="--decision")
@@ -245,25 +286,22 @@ def prove(decision, authorities, on, timeout, old_rules, new_rules, output_forma
     if (old_rules is None) != (new_rules is None):
         raise click.UsageError("give both --from OLD and --to NEW to compare two versions of the rules")
     if old_rules is not None:
-        results = _prove_versions(proof, old_rules, new_rules, decision, authorities, on, timeout, output_format)
+        results = _prove_versions(proof, old_rules, new_rules, decision, authorities, on, timeout, output_format,
+                                  limits)
     else:
         results = proof.run(engine, [decision] if decision else None, pairs, on, timeout * 1000)
-    if output_format == "json":
-        click.echo(render.decisions_json({"verdict": proof.overall(results), "results": [r.to_dict() for r in results]}),
-                   nl=False)
-    else:
-        click.echo(render.proof_text(results), nl=False)
+    reporter(output_format, _out).proof(results, proof.overall(results))
     sys.exit(proof.exit_code(results))
 
 
-def _prove_versions(proof, old_rules, new_rules, decision, authorities, on, timeout, output_format):
+def _prove_versions(proof, old_rules, new_rules, decision, authorities, on, timeout, output_format, limits):
     """Old and new rules (directories or git:REV) compared for every case, per authority and period."""
     from . import revisions
 
     chosen = None if authorities is None else [a.strip() for a in authorities.split(",")]
     try:
         with revisions.rules_at(old_rules) as old_dir, revisions.rules_at(new_rules) as new_dir:
-            old, new = _load(str(old_dir), output_format), _load(str(new_dir), output_format)
+            old, new = _load(str(old_dir), output_format, limits), _load(str(new_dir), output_format, limits)
             known = sorted(set(old.authorities) | set(new.authorities))
             if chosen is not None and not set(chosen) <= set(known):
                 raise click.BadParameter(f"'{authorities}' names an unknown authority (known: {', '.join(known)})",
@@ -297,7 +335,8 @@ def _append_to_log(log, issued, shown) -> int:
               help="Rules to re-decide with: a directory, git:REV (the rules/ folder at that revision of this "
                    "repository), or by default the installed rules.")
 @_FORMAT
-def verify_records(records, rules_spec, output_format):
+@_size_limits("rule")
+def verify_records(records, rules_spec, output_format, limits):
     """Re-decide each decision record from its own content and compare.
 
     A RECORD is a file of `check --format json` output, batch JSON lines or `log export`
@@ -310,19 +349,13 @@ def verify_records(records, rules_spec, output_format):
                                      param_hint="RECORD")
     try:
         with _rules_source(rules_spec) as rules_dir:
-            engine = _load(rules_dir, output_format)
+            engine = _load(rules_dir, output_format, limits)
             results = [verify.verify(engine, read) for source in records for read in _records_in(source)]
     except RulesSourceError as exc:
         raise click.BadParameter(str(exc), param_hint="--rules")
     except decision_log.LogError as exc:
         raise click.BadParameter(str(exc), param_hint="RECORD")
-    if output_format == "json":
-        click.echo(render.decisions_json({"results": [r.to_dict() for r in results],
-                                          "summary": verify.summary(results)}), nl=False)
-    else:
-        for result in results:
-            click.echo(result.text())
-        click.echo(verify.summary(results))
+    reporter(output_format, _out).verified(results, verify.summary(results))
     sys.exit(EXIT_OK if all(r.ok for r in results) else EXIT_INVALID)
 
 
@@ -345,21 +378,15 @@ _LOG_URL = click.argument("url", metavar="URL")
 
 @log_group.command("verify")
 @_LOG_URL
-def log_verify(url):
+@_FORMAT
+def log_verify(url, output_format):
     """Check the log's hash chain; name every entry edited, deleted, inserted or reordered (exit 1)."""
     log = _open_log(url, create=False)
     try:
         report = log.verify()
     except decision_log.LogError as exc:
         raise click.ClickException(str(exc))
-    for problem in report.problems:
-        click.echo(problem.text())
-    for purged_at, before, first, last, count in report.purges:
-        click.echo(f"checkpoint: entries {first}–{last} ({count}) issued before {before} were purged at {purged_at}")
-    state = "intact" if report.intact else f"BROKEN ({len(report.problems)} problem(s))"
-    span = f" ({report.start_seq}–{report.head_seq})" if report.head_seq >= report.start_seq else ""
-    click.echo(f"{log.url}: {report.entries} entr{'y' if report.entries == 1 else 'ies'}{span}, chain {state}; "
-               f"head sha256 {report.head_sha256}")
+    reporter(output_format, _out).log_verified(log.url, report)
     sys.exit(EXIT_OK if report.intact else EXIT_INVALID)
 
 
@@ -367,20 +394,27 @@ def log_verify(url):
 @_LOG_URL
 @click.option("--since", type=_Date(), help="Only records issued on or after this date.")
 @click.option("--ref", help="Only records of the case with this reference.")
-def log_export(url, since, ref):
-    """Write the log's records as JSON lines (oldest first), for `eligibility verify` or archiving."""
+@_FORMAT
+def log_export(url, since, ref, output_format):
+    """Write the log's records (oldest first), for `eligibility verify` or archiving.
+
+    text: JSON lines, one record a line, each written as it is read; json: one JSON list.
+    """
     log = _open_log(url, create=False)
+    report = reporter(output_format, _out)
     try:
         for item in log.export(since, ref):
-            click.echo(record.canonical_json(item))
+            report.exported_record(item)
     except decision_log.LogError as exc:
         raise click.ClickException(str(exc))
+    report.finish_export()
 
 
 @log_group.command("purge")
 @_LOG_URL
 @click.option("--before", type=_Date(), required=True, help="Remove the entries issued before this date.")
-def log_purge(url, before):
+@_FORMAT
+def log_purge(url, before, output_format):
     """Remove old entries (oldest first, up to the first issued on or after --before).
 
     The digest of the last entry removed is kept as a checkpoint, so the rest of the
@@ -391,35 +425,39 @@ def log_purge(url, before):
         count = log.purge(before)
     except decision_log.LogError as exc:
         raise click.ClickException(str(exc))
-    click.echo(f"{count} entr{'y' if count == 1 else 'ies'} issued before {before.isoformat()} removed from {log.url}.")
+    reporter(output_format, _out).purged(count, before, log.url)
 
 
 @cli.command()
 @click.argument("case", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "output_format", type=click.Choice(["html", "pdf"]), default="html", show_default=True,
-              help="html for a browser or email, pdf for printing and posting.")
+@click.option("--format", "output_format", type=click.Choice(sorted(LETTER_FORMATS)), default="html",
+              show_default=True,
+              help=", ".join(f"{name} {kind.purpose}" for name, kind in LETTER_FORMATS.items()) + ".")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=str),
               help="Write the letter to this file (default: standard output).")
 @click.option("--decision", help="Kind of decision, e.g. adult-eligibility (default: the case's 'decision').")
 @click.option("--authority", help="Authority: the name of its folder under rules/ (default: the case's 'authority').")
 @click.option("--on", "on", type=_Date(), help="Decide as at this date (default: the case's 'assessment_date').")
 @_RULES
-def letter(case, output_format, output, decision, authority, on, rules_dir):
-    """Decide CASE and write the letter to the person: the decision, its reasons, advice, review and complaints."""
+@_size_limits("case", "rule")
+def letter(case, output_format, output, decision, authority, on, rules_dir, limits):
+    """Decide CASE and write the letter to the person: the decision, its reasons, advice, review and complaints.
+
+    Problems with the case or the rules are reported as text on standard error.
+    """
     try:
-        from . import letter as letters, letter_html  # noqa: F401  (Jinja2 is an optional extra)
-        if output_format == "pdf":
-            from . import letter_pdf  # noqa: F401
+        from . import letter as letters             # the letter formats' libraries are optional extras
+        letter_format(output_format).prepare()
     except (ImportError, OSError) as exc:         # OSError: WeasyPrint found no Pango library
         click.echo(f"eligibility letter needs the letters extra ({exc}): "
                    "python -m pip install 'eligibility[letters]'", err=True)
         sys.exit(EXIT_USAGE)
 
-    engine = _load(rules_dir, "text")
+    engine = _load(rules_dir, "text", limits)
     _check_authority(engine, authority)
     shown = display_path(case)
     try:
-        data, smap = read_case(case)
+        data, smap = read_case(case, limits)
         d = engine.decide(data, decision, authority, on, smap=smap, suggest_changes=True)
         content = letters.write(engine, d, data, output_format)
     except YamlProblem as exc:
@@ -436,6 +474,18 @@ def letter(case, output_format, output, decision, authority, on, rules_dir):
         click.echo(f"{shown}: letter written to {display_path(output)} ({output_format}).", err=True)
     else:
         click.echo(content, nl=False)            # bytes go to the binary stream, unchanged
+    _warn_unconfirmed(shown, d)
+
+
+def _warn_unconfirmed(shown: str, decision) -> None:
+    """Tell the case worker (on standard error, never in the letter) what the letter states that rests on a
+    council setting the council papers do not confirm, so it is checked before the letter is sent."""
+    if not decision.unconfirmed:
+        return
+    click.echo(f"{shown}: warning: {len(decision.unconfirmed)} thing(s) this letter states rest on council settings "
+               "that the council papers do not confirm; check them with the council before sending it:", err=True)
+    for kind, name, note in decision.unconfirmed:
+        click.echo(f"  - {kind} '{name}': {note}", err=True)
 
 
 @cli.command("diff")
@@ -448,7 +498,8 @@ def letter(case, output_format, output, decision, authority, on, rules_dir):
 @click.option("--samples", default=1, show_default=True, type=click.IntRange(0, 1000),
               help="Cases shown with both explanations side by side, for each decision and authority that changes.")
 @_FORMAT
-def diff(old, new, cases, generated, samples, output_format):
+@_size_limits("case", "rule")
+def diff(old, new, cases, generated, samples, output_format, limits):
     """Which decisions change between two versions of the rules.
 
     OLD and NEW are each a rules directory or git:REV (the rules folder at that revision
@@ -458,11 +509,10 @@ def diff(old, new, cases, generated, samples, output_format):
     them. Exit 0 when no decision changes, 1 when any does (or a case file cannot be read),
     3 when the engine fails.
     """
-    import contextlib
     import shlex
 
-    from . import case_inputs, impact, impact_text
-    from .revisions import RulesSourceError, describe, is_git_spec, rules_at
+    from . import case_inputs, impact
+    from .revisions import describe, is_git_spec
 
     rules_dir = "rules" if is_git_spec(new) else new
     command = shlex.join(["eligibility", "diff", old, new, *cases, *(["--generated", str(generated)] if generated else [])])
@@ -473,14 +523,12 @@ def diff(old, new, cases, generated, samples, output_format):
             engines = []
             for side, spec, where in (("old", old, old_dir), ("new", new, new_dir)):
                 try:
-                    engines.append(api.load(where))
+                    engines.append(api.load(where, limits))
                 except RuleFileError as exc:
-                    if output_format == "text":
-                        click.echo(f"The {side} rules ({describe(spec)}) have problems; nothing was compared. "
-                                   "Fix them first (eligibility validate).", err=True)
-                    reporter(output_format, _out).rule_problems(exc.diagnostics)
+                    reporter(output_format, _out).compared_rules_problems(f"{side} rules ({describe(spec)})",
+                                                                          exc.diagnostics)
                     sys.exit(EXIT_INVALID)
-            inputs, problems = case_inputs.read_inputs(cases)
+            inputs, problems = case_inputs.read_inputs(cases, limits)
             changes = impact.rule_changes(*engines)
             made = []
             if generated:
@@ -491,12 +539,7 @@ def diff(old, new, cases, generated, samples, output_format):
     except RulesSourceError as exc:
         click.echo(f"eligibility diff: {exc.message}" + (f"\n  = hint: {exc.hint}" if exc.hint else ""), err=True)
         sys.exit(EXIT_USAGE)
-    if output_format == "json":
-        out = report.to_dict(samples)
-        out["next_steps"] = impact_text.next_steps(report, command, rules_dir)
-        click.echo(render.decisions_json(out), nl=False)
-    else:
-        click.echo(impact_text.report_text(report, samples, command_hint=command, rules_dir=rules_dir), nl=False)
+    reporter(output_format, _out).impact(report, samples, command, rules_dir)
     sys.exit(EXIT_ENGINE if report.failures else EXIT_INVALID if report.changed or report.input_problems else EXIT_OK)
 
 
@@ -504,27 +547,27 @@ def diff(old, new, cases, generated, samples, output_format):
 @cli.command("schema")
 @click.argument("name", type=click.Choice(["rule-set", "settings", "case", "case-tests", "case-fields",
                                            "setting-definitions", "letter-content"]))
+@_FORMAT
 @_RULES
-def schema(name, rules_dir):
+@_size_limits("rule")
+def schema(name, output_format, rules_dir, limits):
     """Print the JSON Schema of one kind of file, for editors (completion and checking while typing).
 
     `case` and `case-tests` describe the facts field by field from the case fields in the
     rules, and `settings` names every setting, so give --rules for your own rules. See
-    docs/rule-files.md for setting up VS Code.
+    docs/rule-files.md for setting up VS Code. The schema is a JSON document in every format.
     """
-    import json
-
     from . import editor_schemas
     from .loader import bundled_rules_dir, read_corpus
 
     corpus = None
     try:                                # the rules name the authorities (and, for some schemas, much more)
-        corpus = read_corpus(Path(rules_dir or bundled_rules_dir()).resolve())
+        corpus = read_corpus(Path(rules_dir or bundled_rules_dir()).resolve(), limits)
     except RuleFileError as exc:
         if name in editor_schemas.NEEDS_RULES:
-            reporter("text", _out).rule_problems(exc.diagnostics)
+            reporter(output_format, _out).rule_problems(exc.diagnostics)
             sys.exit(EXIT_INVALID)
-    click.echo(json.dumps(editor_schemas.published(name, corpus), indent=2, ensure_ascii=False))
+    reporter(output_format, _out).schema(editor_schemas.published(name, corpus))
 
 
 @cli.command()
@@ -541,12 +584,16 @@ def schema(name, rules_dir):
 @click.option("--log", "log_url", metavar="URL", help="Append every decision to this decision log "
               "(sqlite:///path/to/log.db or postgresql://...), before its line is written.")
 @click.option("--issued-by", help="Who issues the decisions (recorded in the log beside each record).")
+@_FORMAT
 @_RULES
-def batch(inputs, out, workers, dask_address, progress, log_url, issued_by, rules_dir):
+@_size_limits("case", "rule")
+def batch(inputs, out, workers, dask_address, progress, log_url, issued_by, output_format, rules_dir, limits):
     """Decide many cases: JSONL, CSV (dotted columns), folders of case files, or - for standard input.
 
     Writes one JSON line per input, in input order: {"input", "status", "decision", "problems"}.
-    Exit 0 when every input is decided, 1 when some are invalid, 3 when some failed.
+    --format chooses how the run itself is reported (its summary, or why it stopped), on
+    standard error in every format. Exit 0 when every input is decided, 1 when some are
+    invalid, 3 when some failed.
     """
     from . import batch as batch_run                # imported here: check does not need it
     from .batch_inputs import InputError, check_inputs
@@ -558,7 +605,8 @@ def batch(inputs, out, workers, dask_address, progress, log_url, issued_by, rule
     if dask_address:
         _optional("dask_runner", "dask")
     log = _open_log(log_url) if log_url else None
-    engine = _load(rules_dir, "text")
+    engine = _load(rules_dir, output_format, limits, out=_err)
+    report = reporter(output_format, _err)
     bar = _NoBar()
     if progress:
         bar = _optional("progress", "batch").ProgressBar(True)
@@ -570,20 +618,21 @@ def batch(inputs, out, workers, dask_address, progress, log_url, issued_by, rule
             pass
     try:
         summary = batch_run.run(inputs, out, rules_dir, workers or os.cpu_count() or 1, dask_address,
-                                progress=bar, stdout=sys.stdout.buffer, engine=engine, log=log, issued_by=issued_by)
+                                progress=bar, stdout=sys.stdout.buffer, engine=engine, log=log, issued_by=issued_by,
+                                limits=limits)
     except batch_run.ResumeError as exc:
         bar.close()
-        click.echo(f"eligibility batch: {exc}", err=True)
+        report.batch_stopped(str(exc))
         sys.exit(EXIT_USAGE)
     except batch_run.LogFailed as exc:
         bar.close()
-        click.echo(f"eligibility batch: {exc}", err=True)
+        report.batch_stopped(str(exc))
         sys.exit(EXIT_ENGINE)
     finally:
         if log is not None:
             log.close()
     bar.close()
-    click.echo(summary.text(), err=True)
+    report.batch_summary(summary)
     sys.exit(summary.exit_code)
 
 
@@ -596,13 +645,17 @@ def batch(inputs, out, workers, dask_address, progress, log_url, issued_by, rule
               "(sqlite:///path/to/log.db or postgresql://...) before it is returned; each worker opens its own "
               "connection.")
 @_RULES
-def serve(host, port, workers, log_url, rules_dir):
-    """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra)."""
+@_size_limits("rule")
+def serve(host, port, workers, log_url, rules_dir, limits):
+    """Serve decisions over HTTP as JSON, with an OpenAPI description at /openapi.json (needs the [service] extra).
+
+    It reports nothing of its own, so it takes no --format: answers are JSON (or letters).
+    """
     server = _optional("server", "service")
-    _load(rules_dir, "text")
+    _load(rules_dir, "text", limits)
     if log_url:
         _open_log(log_url).close()              # a bad URL or unwritable log is refused before serving
-    server.run(host, port, workers, rules_dir, log_url)
+    server.run(host, port, workers, rules_dir, log_url, limits)
 
 
 def _check_authority(engine, authority):

@@ -15,13 +15,13 @@ from .batch import decide_chunk
 class DaskRunner:
     chunk = 64                      # inputs per task: fewer, larger tasks keep the scheduler's share small
 
-    def __init__(self, address: str, rules_dir):
+    def __init__(self, address: str, rules_dir, limits=None):
         self.client = Client(address, timeout="30s")
-        self.rules_dir = rules_dir
+        self.rules_dir, self.limits = rules_dir, limits
         self.window = max(4, 4 * sum(self.client.nthreads().values()))
 
     def submit(self, chunk):
-        return self.client.submit(decide_chunk, self.rules_dir, chunk, pure=False)
+        return self.client.submit(decide_chunk, self.rules_dir, chunk, self.limits, pure=False)
 
     def recover(self):
         pass                                # the scheduler reschedules the tasks of a lost worker itself

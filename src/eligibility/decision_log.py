@@ -2,7 +2,7 @@
 
     log = open_log("sqlite:///decisions.db")        # or postgresql://...
     log.append(record)          # a Decision, a decision dict, an issued record or a batch line
-    log.verify()                # problems found, each naming the entry; [] when intact
+    log.verify()                # a Report: the problems found, each naming its entry (none when intact)
     log.export(since=date(2026, 1, 1), ref="RUT-2024-0117")   # the issued records, oldest first
     log.purge(before=date(2019, 4, 1))                        # remove old entries, keep a checkpoint
 

@@ -6,7 +6,8 @@ not eligible. For the other decisions (placement approval, responsible authority
 review dates) the letter is a notice with reasons.
 
 This module chooses and words the content; ``letter_html`` lays it out (Jinja2
-templates in ``templates/``) and ``letter_pdf`` prints it. Everything shown comes from
+templates in ``templates/``) and a format of ``letter_formats`` gives it as HTML or
+prints it as PDF. Everything shown comes from
 the decision record, the case fields' own words (``rules/shared/case-fields.yaml``) and
 the councils' letter content (``rules/<council>/letters.yaml``). Field paths, file
 names, digests and internal ids are never shown.
@@ -21,6 +22,7 @@ from . import letter_content
 from . import model as m
 from .decision import Decision
 from .diagnostics import CaseError, Diagnostic, Span
+from .letter_formats import letter_format
 from .values import nested_get
 
 ELIGIBILITY_DECISIONS = ("adult-eligibility", "carer-eligibility")
@@ -246,10 +248,7 @@ def _label(text: str) -> str:
 
 
 def write(engine, decision: Decision, case: dict, output_format: str = "html") -> bytes:
-    """The letter for a decision, as UTF-8 HTML or as PDF bytes."""
+    """The letter for a decision, in a format of letter_formats.LETTER_FORMATS (UTF-8 HTML, PDF, ...)."""
     from . import letter_html
     html = letter_html.render(view(engine, decision, case))
-    if output_format == "html":
-        return html.encode("utf-8")
-    from . import letter_pdf                        # loaded only for PDF: WeasyPrint takes a while to import
-    return letter_pdf.render(html)
+    return letter_format(output_format).render(html)

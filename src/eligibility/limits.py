@@ -5,8 +5,11 @@ memory, hang, or overflow Python's stack. Files are read only when they are regu
 files (or standard input, written '-'), and never beyond the size limit. Data is
 refused when it is nested too deeply, refers to itself, or holds too many values.
 
-The size limits can be raised for one run with the environment variables
-ELIGIBILITY_MAX_CASE_BYTES and ELIGIBILITY_MAX_RULE_BYTES (a number of bytes).
+The size limits can be raised for one run: on the command line with --max-case-bytes and
+--max-rule-bytes, in the library with a Limits value (``eligibility.load(rules,
+limits=Limits(rule_bytes=...))``, ``read_case(path, limits)``), or else with the
+environment variables ELIGIBILITY_MAX_CASE_BYTES and ELIGIBILITY_MAX_RULE_BYTES. Sizes are
+a number of bytes, or a number with KiB, MiB or GiB (``2MiB``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import re
 import stat
 import sys
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from .diagnostics import Diagnostic, Span, json_path
 
@@ -25,8 +29,60 @@ MAX_DEPTH = 50                          # levels of nesting; the deepest shipped
 MAX_VALUES = 100_000                    # values in one case given as data (lists, mappings and scalars)
 STDIN = "-"
 
-_ENV = {"case": "ELIGIBILITY_MAX_CASE_BYTES", "rule": "ELIGIBILITY_MAX_RULE_BYTES"}
+ENV = {"case": "ELIGIBILITY_MAX_CASE_BYTES", "rule": "ELIGIBILITY_MAX_RULE_BYTES"}
+OPTION = {"case": "--max-case-bytes", "rule": "--max-rule-bytes"}
 _DEFAULT = {"case": MAX_CASE_BYTES, "rule": MAX_RULE_BYTES}
+_UNITS = {"": 1, "b": 1, "kib": 1024, "mib": 1024 ** 2, "gib": 1024 ** 3}
+_SIZE = re.compile(r"\s*([0-9]+)\s*([a-z]*)\s*", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """A size written as bytes ('1048576') or with KiB, MiB or GiB ('512KiB', '2MiB'); ValueError otherwise."""
+    found = _SIZE.fullmatch(str(text))
+    unit = found.group(2).lower() if found else None
+    if found is None or unit not in _UNITS or int(found.group(1)) == 0:
+        raise ValueError(f"'{text}' is not a size; write a whole number of bytes, or a number with KiB, MiB or "
+                         "GiB, e.g. 2MiB")
+    return int(found.group(1)) * _UNITS[unit]
+
+
+def size_text(size: int) -> str:
+    """A size as it may be written back to parse_size: '4MiB', '512KiB', or bytes."""
+    for unit in ("GiB", "MiB", "KiB"):
+        if size % _UNITS[unit.lower()] == 0:
+            return f"{size // _UNITS[unit.lower()]}{unit}"
+    return str(size)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest case file and rule file read in one run, in bytes (the defaults unless raised)."""
+
+    case_bytes: int = MAX_CASE_BYTES
+    rule_bytes: int = MAX_RULE_BYTES
+
+    def __post_init__(self):
+        for name in ("case_bytes", "rule_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"Limits({name}={value!r}): a size limit is a whole number of bytes above 0")
+
+    @classmethod
+    def from_environment(cls) -> "Limits":
+        """The defaults, raised or lowered by ELIGIBILITY_MAX_CASE_BYTES / ELIGIBILITY_MAX_RULE_BYTES
+        (a value that is not a size is ignored here; the command line refuses it as a usage error)."""
+        return cls(_from_environment("case"), _from_environment("rule"))
+
+    def max_bytes(self, kind: str) -> int:
+        """The limit for a 'case' or a 'rule' file."""
+        return self.case_bytes if kind == "case" else self.rule_bytes
+
+
+def _from_environment(kind: str) -> int:
+    try:
+        return parse_size(os.environ.get(ENV[kind], "").strip())
+    except ValueError:
+        return _DEFAULT[kind]
 
 
 class InputRefused(Exception):
@@ -37,17 +93,14 @@ class InputRefused(Exception):
         self.message, self.hint, self.path, self.too_big = message, hint, tuple(path), too_big
 
 
-def max_bytes(kind: str) -> int:
-    """The size limit for a 'case' or 'rule' file, as overridden by the environment."""
-    text = os.environ.get(_ENV[kind], "").strip()
-    if text.isdigit() and int(text) > 0:
-        return int(text)
-    return _DEFAULT[kind]
+def max_bytes(kind: str, limits: Limits | None = None) -> int:
+    """The size limit for a 'case' or 'rule' file: from ``limits`` when given, else from the environment."""
+    return (limits or Limits.from_environment()).max_bytes(kind)
 
 
-def read_bytes(path, kind: str) -> bytes:
+def read_bytes(path, kind: str, limits: Limits | None = None) -> bytes:
     """The bytes of a regular file (or of standard input for '-'), refusing anything over the limit."""
-    limit = max_bytes(kind)
+    limit = max_bytes(kind, limits)
     if str(path) == STDIN:
         stream = getattr(sys.stdin, "buffer", None)
         raw = stream.read(limit + 1) if stream is not None else sys.stdin.read(limit + 1).encode("utf-8")
@@ -57,19 +110,23 @@ def read_bytes(path, kind: str) -> bytes:
             raise InputRefused(f"{_kind_of(status.st_mode)} is not a regular file, so it is not read",
                                "give the path of a YAML file, or '-' to read standard input")
         if status.st_size > limit:
-            raise _too_big(status.st_size, limit, kind)
+            raise refuse_too_big(status.st_size, limit, kind)
         with open(path, "rb") as handle:
             raw = handle.read(limit + 1)    # the file may have grown since it was looked at
     if len(raw) > limit:
-        raise _too_big(None, limit, kind)
+        raise refuse_too_big(None, limit, kind)
     return raw
 
 
-def _too_big(size, limit: int, kind: str) -> InputRefused:
+def refuse_too_big(size, limit: int, kind: str) -> InputRefused:
+    """The refusal of a file (or a line of JSON lines) over the limit, with the option that raises it."""
     what = f"{size:,} bytes" if size is not None else "more than that"
+    enough = size_text(-(-max(size or 0, 2 * limit) // 1024 ** 2) * 1024 ** 2)     # whole MiB, at least double
     return InputRefused(f"the file is larger than the {limit:,}-byte limit for a {kind} file ({what})",
-                        f"a real {kind} file is far smaller; to accept it anyway, set {_ENV[kind]} "
-                        "to a larger number of bytes", too_big=True)
+                        f"to accept it anyway, raise the limit with {OPTION[kind]} (e.g. {OPTION[kind]} {enough}) "
+                        f"or the environment variable {ENV[kind]}; a real {kind} file is far smaller than the "
+                        f"default {size_text(_DEFAULT[kind])}",
+                        too_big=True)
 
 
 def _kind_of(mode: int) -> str:

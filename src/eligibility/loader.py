@@ -1,4 +1,4 @@
-"""Loading a rules directory: read → schema-check → build → check meaning → compile.
+"""Loading a rules directory: read → schema-check → build → check meaning (api.Engine then compiles).
 
 Every stage collects all of its problems; a later stage runs only when the earlier
 ones found none, so an author sees every problem at once and nothing is compiled from
@@ -18,6 +18,7 @@ from .build import Builder
 from .checks import check_corpus
 from .completeness import check_completeness, check_settings_gaps, unused_settings
 from .diagnostics import Diagnostic, RuleFileError, Span, did_you_mean, sort_diagnostics
+from .limits import max_bytes
 from .source import SourceMap
 
 SHARED = "shared"                       # national law and shared agreements; every other folder is an authority
@@ -76,13 +77,16 @@ def display_path(path) -> str:
     return str(path) if relative.startswith("..") else relative
 
 
-def read_corpus(root: Path) -> m.Corpus:
-    """Read, schema-check and build every file; raise RuleFileError listing every problem."""
+def read_corpus(root: Path, limits=None) -> m.Corpus:
+    """Read, schema-check and build every file; raise RuleFileError listing every problem.
+
+    ``limits`` (limits.Limits): the largest rule file read, by default as the environment sets it.
+    """
     files, problems = rule_files(root)
-    return _read_and_build(files, problems, authority_folders(root))
+    return _read_and_build(files, problems, authority_folders(root), limits=limits)
 
 
-def read_corpus_cached(root: Path):
+def read_corpus_cached(root: Path, limits=None):
     """As read_corpus, but through the rules cache (rules_cache.py): (corpus, store).
 
     ``store`` is None when the files came from the cache. Otherwise calling ``store()``
@@ -90,12 +94,12 @@ def read_corpus_cached(root: Path):
     in full (the engine has registered every rule set).
     """
     files, problems = rule_files(root)
-    if problems:
-        return read_corpus(root), None
+    if problems or _over_the_size_limit(files, limits):     # the cache reads whole files: refuse them first
+        return read_corpus(root, limits), None
     try:
         cache_key = rules_cache.key(files)
     except OSError:
-        return read_corpus(root), None
+        return read_corpus(root, limits), None
     cached = rules_cache.read(cache_key, files)
     if cached is not None:
         parsed = []
@@ -107,7 +111,7 @@ def read_corpus_cached(root: Path):
         except Exception:               # the cache is never trusted: read the files again
             pass
     read: list = []
-    corpus = _read_and_build(files, [], authority_folders(root), read)
+    corpus = _read_and_build(files, [], authority_folders(root), read, limits)
 
     def store():
         rules_cache.write(cache_key, [(path, folder, data, {k: (v.line, v.column) for k, v in smap.positions.items()})
@@ -115,13 +119,22 @@ def read_corpus_cached(root: Path):
     return corpus, store
 
 
-def _read_and_build(files, problems, authorities: tuple, read: list | None = None) -> m.Corpus:
+def _over_the_size_limit(files, limits) -> bool:
+    """Whether any rule file is larger than the rule-file size limit (read_corpus then reports it)."""
+    limit = max_bytes("rule", limits)
+    try:
+        return any(os.stat(path).st_size > limit for path, _ in files)
+    except OSError:
+        return True
+
+
+def _read_and_build(files, problems, authorities: tuple, read: list | None = None, limits=None) -> m.Corpus:
     """Read, schema-check and build the files; with ``read``, also collect (data, source map, folder) per file."""
     parsed = []
     for path, folder in files:
         name = display_path(path)
         try:
-            data, smap = source.read(path)
+            data, smap = source.read(path, size_limits=limits)
         except source.YamlProblem as exc:
             problems.append(_renamed(exc.diagnostic, name))
             continue

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 
-from . import validate
+from . import letter_formats, validate
 
 _COMPONENTS = {"case-file": "CaseEnvelope", "decision-record": "DecisionRecord", "problem": "Problem",
                "batch-line": "BatchLine"}
@@ -77,7 +77,7 @@ def _json(schema: dict, description: str) -> dict:
 def _problems(*statuses) -> dict:
     words = {400: "The body or a query parameter is malformed (not JSON, nested too deeply, 'on' not a date).",
              404: "No such endpoint.",
-             406: "A letter was asked for in a format other than text/html or application/pdf.",
+             406: f"A letter was asked for in a format other than {letter_formats.media_types_text()}.",
              413: f"The body is larger than {MAX_BODY} bytes.",
              422: "The case is invalid, or no rules are in force for the decision, authority and date.",
              503: "The rules engine failed; no decision was given. Trying again may succeed."}
@@ -155,8 +155,7 @@ def document(facts_schema: dict, version: str, authorities: tuple) -> dict:
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"$ref": _component_ref("CaseEnvelope")}}}},
                 "responses": {"200": {"description": "The letter.", "content": {
-                    "text/html": {"schema": {"type": "string"}},
-                    "application/pdf": {"schema": {"type": "string", "contentMediaType": "application/pdf"}}}},
+                    f.media_type: {"schema": dict(f.content_schema)} for f in letter_formats.LETTER_FORMATS.values()}},
                     **_problems(400, 406, 413, 422, 503)}}},
         },
         "components": {"schemas": schemas(facts_schema, authorities)},

@@ -6,7 +6,7 @@ process; `eligibility serve --workers N` runs N processes). Every error is an RF
 problem (application/problem+json) carrying the same problems as the command line:
 
     400  the body or a query parameter is malformed (not JSON, nested too deeply, a bad date)
-    406  a letter is asked for in a format other than HTML or PDF
+    406  a letter is asked for in a format letters are not given in (HTML and PDF are)
     413  the body is larger than 1 MiB
     422  the case is invalid, or no rules are in force for it
     503  the rules engine failed, or the decision could not be written to the decision log:
@@ -28,7 +28,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from . import __version__, api, decision_log, envelope, openapi, record
+from . import __version__, api, decision_log, envelope, letter_formats, openapi, record
 from .cases import is_date
 from .diagnostics import CaseError, Diagnostic, EvaluationError, Span
 
@@ -156,24 +156,18 @@ def create_app(rules_dir=None, log_url: str | None = None) -> FastAPI:
         output_format = _letter_format(request)
         body = await _body(request)
         content = await run_in_threadpool(_letter, engine, body, output_format, _overrides(request))
-        return Response(content, media_type=LETTER_TYPES[output_format])
+        return Response(content, media_type=letter_formats.letter_format(output_format).content_type)
 
     return app
 
 
-LETTER_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf"}
-
-
 def _letter_format(request: Request) -> str:
-    """html or pdf, from the Accept header (HTML when it names neither but accepts anything)."""
+    """The letter format (letter_formats.py) the Accept header asks for first (HTML when it accepts anything)."""
     accept = request.headers.get("accept", "*/*").lower()
-    kinds = [part.split(";")[0].strip() for part in accept.split(",")]
-    for kind in kinds:
-        if kind == "application/pdf":
-            return "pdf"
-        if kind in ("text/html", "text/*", "*/*"):
-            return "html"
-    raise Problem(406, f"letters are given as text/html or application/pdf, not {accept!r}")
+    name = letter_formats.for_accept_header(accept)
+    if name is None:
+        raise Problem(406, f"letters are given as {letter_formats.media_types_text()}, not {accept!r}")
+    return name
 
 
 def _letter(engine, body: bytes, output_format: str, overrides) -> bytes:

@@ -293,13 +293,14 @@ def _explain(exc: yaml.MarkedYAMLError) -> tuple[str, str, object]:
     return f"YAML syntax error: {problem}", "check indentation and that every ':' is followed by a space", mark
 
 
-def read(path, *, code_prefix: str = "E") -> tuple[object, SourceMap]:
+def read(path, *, code_prefix: str = "E", size_limits: "limits.Limits | None" = None) -> tuple[object, SourceMap]:
     """Read and parse a file ('-' is standard input); unreadable, non-UTF-8, too large
-    or too deeply nested files become a located problem."""
+    or too deeply nested files become a located problem. ``size_limits`` (limits.Limits):
+    the largest file read, by default the limits the environment sets."""
     file = str(path)
     code = "E103" if code_prefix == "E" else "C401"
     try:
-        raw = limits.read_bytes(path, "rule" if code_prefix == "E" else "case")
+        raw = limits.read_bytes(path, "rule" if code_prefix == "E" else "case", size_limits)
         text = raw.decode("utf-8")
     except limits.InputRefused as exc:
         raise YamlProblem(Diagnostic(("E104" if code_prefix == "E" else "C406") if exc.too_big else code,
