@@ -53,12 +53,24 @@ def load(path: str | os.PathLike | None = None, limits: "Limits | None" = None) 
 
 
 def check_rules(path: str | os.PathLike | None = None, limits: "Limits | None" = None) -> list[Diagnostic]:
-    """Every problem in a rules directory; an empty list when it is valid. Never raises for bad files."""
+    """Every problem in a rules directory; an empty list when it is valid. Never raises for bad files.
+
+    Besides what loading checks, the solver is asked what no case could ever make happen
+    (solver_checks.py: criteria never met or always met, outcomes never reached or hidden,
+    count thresholds never reached), as ``eligibility validate`` does.
+    """
     try:
-        load(path, limits)
+        engine = load(path, limits)
     except RuleFileError as exc:
         return exc.diagnostics
-    return []
+    return [d for d in solver_problems(engine) if not d.code.startswith("W")]
+
+
+def solver_problems(engine: "Engine") -> list[Diagnostic]:
+    """The solver's checks of loaded rules: errors E320-E324 and warnings W302 (loads the solver)."""
+    from . import solver_checks
+
+    return solver_checks.check(engine)
 
 
 class Engine:

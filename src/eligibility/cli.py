@@ -27,7 +27,7 @@ from .reporters import REPORTERS, reporter
 from .settings_in_force import settings_in_force
 from .cases import read_case
 from .dates import is_date
-from .diagnostics import CaseError, EvaluationError, RuleFileError, did_you_mean
+from .diagnostics import CaseError, EvaluationError, RuleFileError, did_you_mean, sort_diagnostics
 from .loader import display_path
 from .revisions import RulesSourceError, rules_at
 from .source import YamlProblem
@@ -162,8 +162,14 @@ def check(cases, decision, authority, on, output_format, rules_dir, log_url, iss
 def validate(rules_dir, output_format, limits):
     """Check every rule file in RULES_DIR (default: the shipped rules); exit 1 on any problem."""
     engine = _load(rules_dir, output_format, limits)
+    found = api.solver_problems(engine)         # what no case could ever make happen (loads the solver)
+    errors = [d for d in found if not d.code.startswith("W")]
+    if errors:
+        reporter(output_format, _out).rule_problems(errors)
+        sys.exit(EXIT_INVALID)
+    warnings = sort_diagnostics(list(engine.corpus.warnings) + found)
     rule_sets = sorted(engine.corpus.rule_sets, key=lambda r: (r.decision, r.effective_from))
-    reporter(output_format, _out).rules_valid(engine, rule_sets, engine.corpus.warnings, rules_dir)
+    reporter(output_format, _out).rules_valid(engine, rule_sets, warnings, rules_dir)
 
 
 @cli.command("test")
@@ -264,7 +270,7 @@ def prove(decision, authorities, on, timeout, old_rules, new_rules, output_forma
     engine confirms is decided differently (it is shown with both explanations); 3 when the
     solver gave up or part of the rules cannot be encoded yet (never reported as proved).
     """
-    proof = _optional("prove", "prove")     # imported here: it loads the SMT solver, which other commands do not need
+    from . import prove as proof            # imported here: it loads the SMT solver, which most commands do not need
 
     engine = _load(rules_dir, output_format, limits) if old_rules is None else None
     if engine is not None and decision is not None and decision not in engine.decisions:

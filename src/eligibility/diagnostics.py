@@ -35,6 +35,12 @@ CODES = {
     "E311": "an authority re-states or varies a decision without a declared variation, or one national law fixes",
     "E312": "a gap in time between versions, or an end that is not declared",
     "E313": "a criterion that no outcome reads",
+    # what no case could ever make happen (found by the solver: solver_checks.py)
+    "E320": "a criterion that can never be met, or a waiver that can never apply",
+    "E321": "a criterion that is always met",
+    "E322": "an outcome that can never be reached",
+    "E323": "an outcome hidden by an earlier one",
+    "E324": "a count whose threshold can never be reached",
     # case files
     "C401": "the case file is not valid YAML or cannot be read",
     "C402": "a case value has the wrong type or form",
@@ -44,6 +50,7 @@ CODES = {
     "C406": "the case is too large or nested too deeply",
     # warnings: the rules can be used, but something in them does nothing
     "W301": "a setting that no rule set reads",
+    "W302": "a rule set the solver could not fully check",
     # evaluation
     "X501": "the rules engine failed while deciding",
 }

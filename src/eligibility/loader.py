@@ -221,6 +221,7 @@ def _build(parsed, authorities: tuple) -> m.Corpus:
     corpus = m.Corpus(m.Vocabulary(fields), setting_defs, settings, rule_sets, folders, variations,
                       letter_contents, authorities=authorities)
     sources = {smap.file: smap for _, smap, _ in parsed}
+    corpus.sources = sources
     # a gap between settings versions is shown beside the rule sets it leaves without values (E308);
     # the other completeness checks run only on rules that are otherwise sound
     problems = (check_corpus(corpus, sources) + check_settings_gaps(corpus, sources)

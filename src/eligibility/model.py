@@ -265,3 +265,4 @@ class Corpus:
     letter_contents: list = field(default_factory=list)   # letter_content.LetterContent, national and per council
     warnings: list = field(default_factory=list)     # problems that do not stop the rules being used
     authorities: tuple = ()        # the authority folders: every folder under rules/ holding a settings.yaml
+    sources: dict = field(default_factory=dict, repr=False)   # file -> SourceMap, to place problems found later

@@ -21,6 +21,7 @@ from . import smt
 from .scope import item_scope_fields
 
 PROVED, COUNTEREXAMPLE, GAVE_UP = "proved", "counterexample", "cannot prove"
+ITEMS = 3                    # items per list when a list is modelled item by item to find a real counterexample
 LAST_DAY = dt.date.max
 
 
@@ -96,21 +97,44 @@ def _prove_pair(engine, decision, pair, period, timeout_ms) -> Result:
         return Result(decision, pair, period, COUNTEREXAMPLE,
                       f"no rules are in force for {missing} in this period, but there are for the other authority",
                       on=on, facts={})
-    problem = smt.Problem(engine)
-    try:
+    def search(items):
+        problem = smt.Problem(engine, items=items)
         sides = [smt.Side(problem, engine.prepared_for(rs), engine.settings_for(x, on), x)
                  for rs, x in zip(rule_sets, pair)]
         claim = _differences(problem, sides, variations, outcome_may_differ)
+        constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(),
+                                                         period.end.toordinal()),
+                                             smt.any_of([c for _, c in claim])]
+        return (problem, claim) + smt.solve(constraints, timeout_ms, _plain_dates(problem))
+
+    try:
+        problem, claim, verdict, model = search(0)
     except smt.CannotEncode as exc:
         return Result(decision, pair, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
-    constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
-                                         smt.any_of([c for _, c in claim])]
-    verdict, model = smt.solve(constraints, timeout_ms, _plain_dates(problem))
     if verdict == "unsat":
         return Result(decision, pair, period, PROVED, claims=tuple(n for n, _ in claim))
     if verdict == "unknown":
         return Result(decision, pair, period, GAVE_UP, f"the solver gave up ({model})")
-    return _confirm(engine, decision, pair, period, problem, model, claim)
+    result = _confirm(engine, decision, pair, period, problem, model, claim)
+    if result.verdict == GAVE_UP and problem.free:
+        result = _with_lists_item_by_item(engine, decision, pair, period, search, result)
+    return result
+
+
+def _with_lists_item_by_item(engine, decision, pair, period, search, unconfirmed) -> Result:
+    """When a difference found with list-derived values taken as free values is not confirmed by the engine,
+    look again for one with every list modelled item by item (up to ITEMS items): that case is a real one."""
+    try:
+        problem, claim, verdict, model = search(ITEMS)
+    except smt.CannotEncode:
+        return unconfirmed
+    if verdict != "sat":
+        return unconfirmed
+    found = _confirm(engine, decision, pair, period, problem, model, claim)
+    if found.verdict == COUNTEREXAMPLE:
+        found.reason += f" (found with every list modelled item by item, up to {ITEMS} items)"
+        return found
+    return unconfirmed
 
 
 def _differences(problem, sides, variations, outcome_may_differ) -> list:
@@ -161,6 +185,8 @@ def _plain_dates(problem) -> list:
     """Every date between 1900 and 2100, preferred in a counterexample when possible (easier to read)."""
     low, high = dt.date(1900, 1, 1).toordinal(), dt.date(2100, 12, 31).toordinal()
     dates = [v.val for v in list(problem.facts.values()) + [v for _, v in problem.free.values()] if v.kind == "date"]
+    dates += [v.val for items in problem.lists.values() for item in items.items for v in item.values()
+              if v.kind == "date"]
     return [smt.between(d, low, high) for d in dates + [problem.on]]
 
 
@@ -177,7 +203,18 @@ def case_facts(problem, model) -> dict:
         items = _items_for(problem, model, derivation, value, on)
         if items is not None:
             _put(facts, derivation.spec["items"], items)
+    for path, items in sorted(problem.lists.items()):
+        if smt.as_bool(model, items.given):
+            _put(facts, path, [_modelled_item(problem, model, items, k) for k in range(smt.as_int(model, items.length))])
     return facts
+
+
+def _modelled_item(problem, model, items, k) -> dict:
+    item = {}
+    for rel, value in items.items[k].items():
+        if smt.as_bool(model, value.known):
+            _put(item, rel, _python_value(problem, model, value, items.children[rel]))
+    return item
 
 
 def _python_value(problem, model, value, field):
@@ -261,20 +298,34 @@ def overall(results) -> str:
 
 
 # -- the encoding evaluated on one concrete case (to test the encoding against the engine) --
-def evaluate_case(engine, decision: str, authority: str, on: dt.date, facts: dict) -> tuple[str, dict]:
-    """(outcome, {criterion: status}) read from the SMT encoding with every variable pinned to this case."""
+def evaluate_case(engine, decision: str, authority: str, on: dt.date, facts: dict, items: int = 0) -> tuple[str, dict]:
+    """(outcome, {criterion: status}) read from the SMT encoding with every variable pinned to this case.
+
+    With ``items``, lists are modelled item by item (the case's lists, as at ``on``, must
+    have at most that many items).
+    """
+    from .as_at import as_at
     from .decide import engine_input
-    from .values import Lookup, engine_value
+    from .values import Lookup, engine_value, nested_get
 
     rule_set = engine.rule_set_for(decision, authority, on)
     prepared, settings = engine.prepared_for(rule_set), engine.settings_for(authority, on)
-    problem = smt.Problem(engine)
+    problem = smt.Problem(engine, items=items)
     side = smt.Side(problem, prepared, settings, authority)
     side.outputs()
     lookup = Lookup(prepared.vocabulary, prepared.setting_defs, facts, {}, on, authority)
     pins = [problem.on == on.toordinal()]
     for path, value in problem.facts.items():
         pins += _pin(problem, value, lookup.fact(path), problem.vocabulary.fields[path], engine_value)
+    kept, _ = as_at(facts, prepared.dated_lists, on)
+    for path, modelled in problem.lists.items():
+        given = nested_get(kept, path)
+        if given is not None and len(given) > items:
+            raise ValueError(f"{path} has {len(given)} items, more than the {items} modelled")
+        pins += [modelled.given == (given is not None), modelled.length == len(given or [])]
+        for k, item in enumerate(given or []):
+            for rel, value in modelled.items[k].items():
+                pins += _pin(problem, value, nested_get(item, rel), modelled.children[rel], engine_value)
     _, derived, _ = engine_input(prepared, facts, authority, on, settings)
     for d, value in problem.free.values():
         real = derived[d.name]
@@ -347,20 +398,40 @@ def _prove_versions(old, new, decision, authority, period, timeout_ms) -> Result
         return Result(decision, labels, period, COUNTEREXAMPLE,
                       f"the {which} rules have no rule set in force for {authority} in this period; the other has",
                       on=on, facts={})
-    problem = smt.Problem(new, old)
-    try:
+    def search(items):
+        problem = smt.Problem(new, old, items=items)
         sides = [smt.Side(problem, e.prepared_for(rs), e.settings_for(authority, on), authority)
                  for e, rs in zip((old, new), rule_sets)]
         claim = _version_differences(sides)
+        constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(),
+                                                         period.end.toordinal()),
+                                             smt.any_of([c for _, c in claim])]
+        return (problem, claim) + smt.solve(constraints, timeout_ms, _plain_dates(problem))
+
+    try:
+        problem, claim, verdict, model = search(0)
     except smt.CannotEncode as exc:
         return Result(decision, labels, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
-    constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
-                                         smt.any_of([c for _, c in claim])]
-    verdict, model = smt.solve(constraints, timeout_ms, _plain_dates(problem))
     if verdict == "unsat":
         return Result(decision, labels, period, PROVED)
     if verdict == "unknown":
         return Result(decision, labels, period, GAVE_UP, f"the solver gave up ({model})")
+    result = _version_case(old, new, decision, authority, labels, period, problem, model, claim)
+    if result.verdict == GAVE_UP and problem.free:
+        try:
+            problem, claim, verdict, model = search(ITEMS)
+        except smt.CannotEncode:
+            return result
+        if verdict == "sat":
+            found = _version_case(old, new, decision, authority, labels, period, problem, model, claim)
+            if found.verdict == COUNTEREXAMPLE:
+                found.reason += f" (found with every list modelled item by item, up to {ITEMS} items)"
+                return found
+    return result
+
+
+def _version_case(old, new, decision, authority, labels, period, problem, model, claim) -> Result:
+    """The solver's case decided by the old and the new rules: a counterexample only when the engine confirms it."""
     day = dt.date.fromordinal(smt.as_int(model, problem.on))
     facts = case_facts(problem, model)
     found = [name for name, formula in claim if smt.as_bool(model, formula)]

@@ -17,11 +17,14 @@ The encoding mirrors the engine's semantics exactly:
 * a waived gate, and the outcome including insufficient_information, follow decide.py.
 
 Values derived from the items of a list (counts over list items, the first or last
-matching item, the start of the last run) are not encoded item by item: each is a free
-variable of its declared type, shared by both sides when both derive it the same way.
-The proof then covers every value they could take, which includes every value a real
-list gives. Anything this module cannot encode raises :class:`CannotEncode` with the
-reason; a proof is never claimed for it.
+matching item, the start of the last run) are not encoded item by item for a proof: each
+is a free variable of its declared type, shared by both sides when both derive it the
+same way. The proof then covers every value they could take, which includes every value a
+real list gives. To find a real case, a Problem made with ``items=N`` models each list as
+at most N items instead (:class:`ListItems`) and derives those values from the items as
+derive.py does: exact for such lists, but bounded, so never used to claim a proof.
+Anything this module cannot encode raises :class:`CannotEncode` with the reason; a proof
+is never claimed for it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import itertools
 
 import z3
 
-from . import logic, operators
+from . import logic, operators, outcome_diagram
 from . import model as m
 
 MIN_DAY, MAX_DAY = dt.date.min.toordinal(), dt.date.max.toordinal()
@@ -40,6 +43,7 @@ STATUS = {0: "met", 1: "not_met", 2: "unknown", 3: "waived", 4: "absent"}
 MET, NOT_MET, UNKNOWN, WAIVED, ABSENT = range(5)
 INSUFFICIENT = "insufficient_information"
 LIST_DERIVATIONS = ("first", "last", "start_of_last_run")
+MAX_UNKNOWN = 12            # the engine tries every way at most this many unknown criteria could turn out (decide.py)
 
 
 class CannotEncode(Exception):
@@ -88,8 +92,12 @@ def _ordinal(y, mo, d):
 class Problem:
     """The shared variables and constraints of one question: facts, the date, the calendar."""
 
-    def __init__(self, engine, *others):
-        """``others``: engines for other versions of the rules, whose case fields are read too."""
+    def __init__(self, engine, *others, items: int = 0):
+        """``others``: engines for other versions of the rules, whose case fields are read too.
+
+        ``items``: when above 0, lists are modelled item by item with at most that many items
+        (see :class:`ListItems`) instead of taking values derived from them as free values.
+        """
         self.engine = engine
         self.vocabulary = engine.corpus.vocabulary
         self._differing = set()
@@ -108,6 +116,8 @@ class Problem:
         self._parts = {}
         self._fresh = itertools.count()
         self.on = z3.Int("decision_date")
+        self.items = items
+        self.lists = {}              # path -> ListItems (when items > 0)
 
     def fresh(self, name, sort=z3.Int):
         return sort(f"{name}#{next(self._fresh)}")
@@ -162,6 +172,11 @@ class Problem:
             raise CannotEncode(f"{label} has type {kind}, which is not encoded")
         return Value(known, val, kind=kind)
 
+    def list_items(self, path: str) -> "ListItems":
+        if path not in self.lists:
+            self.lists[path] = ListItems(self, path)
+        return self.lists[path]
+
     def literal(self, value):
         if isinstance(value, bool):
             return int(value)
@@ -170,6 +185,46 @@ class Problem:
         if isinstance(value, str):
             return self.strings.code(value)
         raise CannotEncode(f"the value {value!r} is not encoded")
+
+
+class ListItems:
+    """One list as at most ``problem.items`` items, each field of each item a variable.
+
+    A bounded model for finding real cases, not for proofs: it covers only lists of up to
+    that many items, and only items dated on or before the decision date (none is left out).
+    """
+
+    def __init__(self, problem: Problem, path: str):
+        from .scope import item_scope_fields
+
+        self.path = path
+        self.field = problem.vocabulary.fields[path]
+        self.children = {rel: f for rel, f in item_scope_fields(self.field).items() if f.type not in ("record", "list")}
+        if self.field.min_items > problem.items:
+            raise CannotEncode(f"{path} needs at least {self.field.min_items} items")
+        self.given = problem.fresh(path + ".given", z3.Bool)
+        self.length = problem.fresh(path + ".length")
+        problem.constraints += [self.length >= 0, self.length <= problem.items,
+                                z3.Implies(self.given, self.length >= self.field.min_items),
+                                z3.Implies(z3.Not(self.given), self.length == 0)]
+        self.items = []
+        for k in range(problem.items):
+            values = {rel: problem._variable(f"{path}[{k}].{rel}", f.type, f) for rel, f in self.children.items()}
+            dated = values.get(self.field.dated_by) if self.field.dated_by else None
+            if dated is not None:
+                problem.constraints.append(z3.Implies(dated.known, dated.val <= problem.on))
+            self.items.append(values)
+        self.scopes = [{m.Ref("fact", rel).key: v for rel, v in values.items()} for values in self.items]
+
+
+# (known, value, missing) of a value taken from a list when there is none. The value is never read
+# then, but it is a valid day number, as date arithmetic on it is encoded whether or not it is known.
+_ABSENT = (z3.BoolVal(False), z3.IntVal(MIN_DAY), z3.BoolVal(False))     # no such item
+_UNKNOWN = (z3.BoolVal(False), z3.IntVal(MIN_DAY), z3.BoolVal(True))     # a fact needed is missing
+
+
+def _choose(condition, yes: tuple, no: tuple) -> tuple:
+    return tuple(z3.If(condition, a, b) for a, b in zip(yes, no))
 
 
 class Side:
@@ -185,15 +240,17 @@ class Side:
         self._definitions = {d.name: d for d in self.rule_set.derived}
         self.status = {}
         compiled = {c.criterion.id: c for c in prepared.compiled.criteria}
-        self.truth = {}
+        self.raw = {}                    # criterion id (waivers too) -> (certainly true, certainly false)
+        for c in prepared.compiled.criteria:
+            self.raw[c.criterion.id] = self.condition(c.condition)
         for c in prepared.compiled.criteria:
             if c.waiver_of is not None:
                 continue
-            t, f = self.condition(c.condition)
+            t, f = self.raw[c.criterion.id]
             status = z3.If(t, MET, z3.If(f, NOT_MET, UNKNOWN))
             waiver = compiled.get(m.WAIVER_PREFIX + c.criterion.id)
             if waiver is not None:
-                wt, _ = self.condition(waiver.condition)
+                wt, _ = self.raw[waiver.criterion.id]
                 status = z3.If(t, MET, z3.If(wt, WAIVED, status))
             act = c.criterion.not_met_when_not_recorded
             if act is not None:                  # a recorded act (a refusal, a request): not recorded means none
@@ -240,6 +297,9 @@ class Side:
             return self._date_plus(d)
         if how == "first_known":
             return self._first_known(d)
+        if self.p.items and (how in LIST_DERIVATIONS or (how == "count" and
+                                                         self.p.vocabulary.fields[d.spec["items"]].type == "list")):
+            return self._from_items(d)
         if how == "count":
             return self._count(d)
         if how in LIST_DERIVATIONS:
@@ -313,6 +373,66 @@ class Side:
             self.p.free[key] = (d, Value(z3.BoolVal(True), kind="count", lo=lo, hi_known=hi_known, hi=hi))
         return self.p.free[key][1]
 
+    def _from_items(self, d) -> Value:
+        """A value derived from a list modelled item by item, as derive.py derives it."""
+        items = self.p.list_items(d.spec["items"])
+        compiled = self.prepared.compiled
+        where = compiled.derivations.get(d.name)
+        joined, take = (compiled.joins or {}).get(d.name), (compiled.takes or {}).get(d.name)
+
+        def test(condition, k):
+            return (z3.BoolVal(True), z3.BoolVal(False)) if condition is None else self.condition(condition,
+                                                                                                   items.scopes[k])
+
+        if d.how == "count":
+            parts = [(k < items.length, *test(where, k)) for k in range(self.p.items)]
+            low = z3.Sum([z3.If(z3.And(inside, t), 1, 0) for inside, t, _ in parts] or [z3.IntVal(0)])
+            unknown = z3.Sum([z3.If(z3.And(inside, z3.Not(t), z3.Not(f)), 1, 0) for inside, t, f in parts]
+                             or [z3.IntVal(0)])
+            low = z3.If(items.given, low, 0)
+            return Value(z3.BoolVal(True), kind="count", lo=low, hi_known=items.given, hi=low + unknown)
+
+        def value(k):
+            v = items.items[k][d.spec["value"]]
+            return v.known, v.val, z3.Not(v.known)
+
+        def run_start(length):
+            if length == 0:
+                return _ABSENT
+
+            def chosen(start):                     # the first item of the run meeting 'take' (or the start)
+                if take is None:
+                    return value(start)
+                rest = _ABSENT
+                for k in reversed(range(start, length)):
+                    t, f = test(take, k)
+                    rest = _choose(t, value(k), _choose(f, rest, _UNKNOWN))
+                return rest
+
+            result = chosen(0)
+            for start in range(1, length):         # the run reaches back to 'start' and no further if ...
+                jt, jf = test(joined, start)
+                wt, wf = test(where, start - 1)
+                result = _choose(z3.And(jt, wt), result,
+                                 _choose(z3.Or(jf, z3.And(jt, wf)), chosen(start), _UNKNOWN))
+            t, f = test(where, length - 1)
+            return _choose(t, result, _choose(f, _ABSENT, _UNKNOWN))
+
+        def pick(length):
+            order = range(length) if d.how == "first" else reversed(range(length))
+            rest = _ABSENT
+            for k in reversed(list(order)):
+                t, f = test(where, k)
+                rest = _choose(t, value(k), _choose(f, rest, _UNKNOWN))
+            return rest
+
+        build = run_start if d.how == "start_of_last_run" else pick
+        result = build(self.p.items)
+        for length in reversed(range(self.p.items)):
+            result = _choose(items.length == length, build(length), result)
+        known, val, missing = _choose(items.given, result, _UNKNOWN)
+        return Value(known, val, kind=items.children[d.spec["value"]].type, missing=missing)
+
     def _only_item_facts(self, d):
         compiled = self.prepared.compiled
         for tree in (compiled.derivations.get(d.name), (compiled.joins or {}).get(d.name),
@@ -351,29 +471,30 @@ class Side:
             self._ref_list = [r for refs in self.prepared.refs.values() for r in refs]
         return self._ref_list
 
-    def condition(self, node):
-        """(certainly true, certainly false) for a compiled condition."""
+    def condition(self, node, scope: dict | None = None):
+        """(certainly true, certainly false) for a compiled condition; ``scope``: the values of one list item."""
         if isinstance(node, logic.Atom):
-            return self.atom(node)
+            return self.atom(node, scope)
         if isinstance(node, logic.Negation):
-            t, f = self.condition(node.item)
+            t, f = self.condition(node.item, scope)
             return f, t
-        pairs = [self.condition(i) for i in node.items]
+        pairs = [self.condition(i, scope) for i in node.items]
         ts, fs = [p[0] for p in pairs], [p[1] for p in pairs]
         if isinstance(node, logic.All):
             return z3.And(ts), z3.Or(fs)
         return z3.Or(ts), z3.And(fs)
 
-    def atom(self, atom: logic.Atom):
+    def atom(self, atom: logic.Atom, scope: dict | None = None):
+        lookup = self._by_key if scope is None else scope.__getitem__
         guard = z3.BoolVal(True)
         if atom.ref_key is not None:
-            other = self._by_key(atom.ref_key)
+            other = lookup(atom.ref_key)
             guard, operand = other.known, other.val
             if other.val is None:
                 raise CannotEncode(f"{atom.ref_key} cannot be compared")
         else:
             operand = atom.value
-        subject = self._by_key(atom.key)
+        subject = lookup(atom.key)
         if atom.interval:
             return self._interval(atom.op, subject, operand, guard)
         if atom.op == "is_recorded":
@@ -420,24 +541,59 @@ class Side:
             t, f = z3.And(hk, operator.evaluate(hi, n)), z3.Not(operator.evaluate(lo, n))
         return z3.And(guard, t), z3.And(guard, f)
 
+    def recorded(self, criterion_id: str):
+        """Every value the criterion's condition reads is recorded (counts: every item's facts too)."""
+        parts = []
+        for ref in self.prepared.refs[criterion_id]:
+            v = self.value(ref)
+            parts.append(z3.And(v.hi_known, v.lo == v.hi) if v.lo is not None else z3.Not(v.missing))
+        return all_of(parts)
+
+    def outcome_condition(self, node):
+        """(certainly true, certainly false) for an outcome's 'when' over the criterion results (waived counts as met)."""
+        if isinstance(node, m.CriterionRef):
+            status = self.status[node.id]
+            return z3.Or(status == MET, status == WAIVED), status == NOT_MET
+        if isinstance(node, m.Not):
+            t, f = self.outcome_condition(node.item)
+            return f, t
+        pairs = [self.outcome_condition(i) for i in node.items]
+        if isinstance(node, m.AllOf):
+            return z3.And([p[0] for p in pairs]), z3.Or([p[1] for p in pairs])
+        return z3.Or([p[0] for p in pairs]), z3.And([p[1] for p in pairs])
+
     # -- outcome -------------------------------------------------------------------------
     def _outcome(self):
-        """The index of the outcome rule decided (len(outcomes) for insufficient_information), as decide.py."""
-        from .decide import _first_holding
-        rs = self.rule_set
-        if len(self.status) > 12:
-            raise CannotEncode("more than 12 criteria: the engine's outcome rule for many unknowns is not encoded")
-        named = sorted({ref.id for rule in rs.outcomes for ref in m.leaves(rule.when)})
-        rules = list(rs.outcomes)
-        table = tuple(rules.index(_first_holding(rs, dict(zip(named, combo))))
-                      for combo in itertools.product((True, False), repeat=len(named)))
-        could = [(self._could_be(self.status[c], True), self._could_be(self.status[c], False)) for c in named]
-        possible = _possible_outcomes(could, table, {})
-        result = z3.IntVal(len(rules))
+        """The index of the outcome rule decided (len(outcomes) for insufficient_information), as decide.py.
+
+        The first outcome whose 'when' holds is the decision. With unknown criteria, an outcome
+        is decided when every way they could turn out gives it (read from the outcomes' decision
+        diagram, never by listing the ways). With more than MAX_UNKNOWN criteria unknown at once,
+        the engine tries no ways: only an outcome the three-valued reading settles is decided.
+        """
+        rules = list(self.rule_set.outcomes)
+        try:
+            diagram, root = outcome_diagram.first_holding(self.rule_set)
+        except outcome_diagram.TooLarge as exc:
+            raise CannotEncode(f"the outcomes' decision diagram is too large ({exc})") from None
+        could = [(self._could_be(self.status[c], True), self._could_be(self.status[c], False)) for c in diagram.order]
+        possible = _possible_outcomes(diagram, root, could, {})
+        insufficient = z3.IntVal(len(rules))
+        result = insufficient
         for i in reversed(range(len(rules))):
             only_i = z3.And([z3.Not(e) for j, e in possible.items() if j != i])
             result = z3.If(z3.And(possible[i], only_i) if i in possible else z3.BoolVal(False), i, result)
-        return result
+        if len(self.status) <= MAX_UNKNOWN:
+            return result
+        settled = insufficient                         # the three-valued reading, outcome by outcome in order
+        for i in reversed(range(len(rules))):
+            if rules[i].when is None:
+                settled = z3.IntVal(i)
+                continue
+            holds, fails = self.outcome_condition(rules[i].when)
+            settled = z3.If(holds, i, z3.If(fails, settled, insufficient))
+        unknown = z3.Sum([z3.If(status == UNKNOWN, 1, 0) for status in self.status.values()])
+        return z3.If(unknown <= MAX_UNKNOWN, result, settled)
 
     @staticmethod
     def _could_be(status, truth: bool):
@@ -483,24 +639,23 @@ def _only_when(value: Value, condition) -> Value:
     return Value(z3.And(condition, value.known), value.val, kind=value.kind, missing=value.missing)
 
 
-def _possible_outcomes(could, table, memo) -> dict:
+def _possible_outcomes(diagram, node: int, could, memo) -> dict:
     """outcome index -> formula: some way the unknown criteria could turn out gives that outcome.
 
-    ``table`` lists the outcome for every way the criteria (in order, the first varying
-    slowest, true before false) could be; equal sub-tables are shared, as in a decision diagram.
+    ``could`` gives, for each criterion the diagram asks (in its order), whether it could be
+    true and whether it could be false; each node of the diagram is encoded once.
     """
-    key = (len(could), table)
-    if key not in memo:
-        if len(set(table)) == 1:
-            memo[key] = {table[0]: z3.BoolVal(True)}
+    if node not in memo:
+        if diagram.is_leaf(node):
+            memo[node] = {diagram.nodes[node][1]: z3.BoolVal(True)}
         else:
-            half = len(table) // 2
-            (can_be_true, can_be_false), rest = could[0], could[1:]
-            if_true, if_false = _possible_outcomes(rest, table[:half], memo), _possible_outcomes(rest, table[half:], memo)
-            memo[key] = {j: z3.Or(z3.And(can_be_true, if_true.get(j, z3.BoolVal(False))),
-                                  z3.And(can_be_false, if_false.get(j, z3.BoolVal(False))))
-                         for j in set(if_true) | set(if_false)}
-    return memo[key]
+            level, if_true, if_false = diagram.nodes[node]
+            can_be_true, can_be_false = could[level]
+            yes, no = _possible_outcomes(diagram, if_true, could, memo), _possible_outcomes(diagram, if_false, could, memo)
+            memo[node] = {j: z3.Or(z3.And(can_be_true, yes.get(j, z3.BoolVal(False))),
+                                   z3.And(can_be_false, no.get(j, z3.BoolVal(False))))
+                          for j in sorted(set(yes) | set(no))}
+    return memo[node]
 
 
 def same_value(a: Value, b: Value):
@@ -536,6 +691,37 @@ def solve(constraints, timeout_ms: int, preferred=()):
     if result == z3.unsat:
         return "unsat", None
     return "unknown", solver.reason_unknown()
+
+
+class Questions:
+    """One solver holding a problem's constraints, asked many questions in turn (each pushed, then popped)."""
+
+    def __init__(self, constraints, timeout_ms: int):
+        self.timeout_ms = timeout_ms
+        self.solver = z3.Solver()
+        self.solver.set("timeout", timeout_ms)
+        self.solver.add(*constraints)
+
+    def possible(self, *formulas, timeout_ms: int | None = None):
+        """True when some case meets every formula (that case is then ``model``), False when none does,
+        None when the solver gave up (within ``timeout_ms`` when given, else the time set for all)."""
+        self.solver.push()
+        self.solver.add(*formulas)
+        self.solver.set("timeout", timeout_ms or self.timeout_ms)
+        result = self.solver.check()
+        self.model = self.solver.model() if result == z3.sat else None
+        self.solver.pop()
+        return True if result == z3.sat else (False if result == z3.unsat else None)
+
+
+def holds_in(model, formula) -> bool:
+    """The formula is true in the solver's case (values it leaves open are completed)."""
+    return z3.is_true(model.eval(formula, model_completion=True))
+
+
+def within_any(x, ranges):
+    """x lies in one of the (low, high) ranges."""
+    return any_of([between(x, low, high) for low, high in ranges])
 
 
 def evaluate(model, expr):
