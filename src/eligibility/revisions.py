@@ -15,11 +15,7 @@ nothing in the working tree is touched.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-import subprocess
-import tarfile
-import tempfile
 from pathlib import Path
 
 from .diagnostics import EligibilityError
@@ -73,6 +69,9 @@ def rules_at(spec: str | os.PathLike, *, folder: str | os.PathLike | None = None
         raise RulesSourceError(f"revision {revision} of {top} has no folder '{inside}'",
                                "the rules folder is looked for at the same path inside the repository as the directory compared with it, "
                                "or at rules/")
+    import subprocess                       # here, not at the top: every command imports this module, few use git
+    import tempfile
+
     with tempfile.TemporaryDirectory(prefix=f"eligibility-git-{_safe(revision)}-") as tmp:
         archive = subprocess.run(["git", "-C", str(top), "archive", "--format=tar", commit.strip(), "--", inside],
                                  capture_output=True, check=False)
@@ -104,6 +103,8 @@ def _path_in_repository(top: Path, folder) -> str:
 
 
 def _git(cwd: Path, *args: str, failure: RulesSourceError | None = None) -> str:
+    import subprocess
+
     try:
         done = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, check=False)
     except FileNotFoundError:
@@ -117,6 +118,9 @@ def _git(cwd: Path, *args: str, failure: RulesSourceError | None = None) -> str:
 
 
 def _extract(data: bytes, into: Path) -> None:
+    import io
+    import tarfile
+
     with tarfile.open(fileobj=io.BytesIO(data)) as archive:
         for member in archive.getmembers():
             target = (into / member.name).resolve()

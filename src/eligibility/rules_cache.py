@@ -30,7 +30,6 @@ import json
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 
 FORMAT = "eligibility-rules-cache/1"
@@ -118,6 +117,8 @@ def _checked(entries, files):
 
 def write(cache_key: str, parsed: list[tuple[Path, str, object, dict]], directory: Path | None = None) -> bool:
     """Store [(file, folder, data, {path: (line, column)})]; False (and nothing written) if that cannot be done."""
+    import tempfile                         # here: only writing the cache needs it, not reading
+
     directory = directory or cache_dir()
     entries = [{"file": str(path), "folder": folder, "data": data,
                 "positions": [[list(p), line, column] for p, (line, column) in positions.items()]}
