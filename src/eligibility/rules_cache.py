@@ -32,6 +32,8 @@ import stat
 import sys
 from pathlib import Path
 
+from . import stable_json
+
 FORMAT = "eligibility-rules-cache/1"
 MAX_BYTES = 64 * 1024 * 1024
 _PACKAGE = Path(__file__).resolve().parent
@@ -87,7 +89,7 @@ def read(cache_key: str, files: list[tuple[Path, str]], directory: Path | None =
         if (not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != cache_key
                 or header.get("sha256") != hashlib.sha256(payload).hexdigest()):
             return None
-        entries = json.loads(payload)
+        entries = stable_json.parse(payload)        # by orjson when installed: the cache's bulk
         return _checked(entries, files)
     except (OSError, ValueError, TypeError, RecursionError):
         return None
