@@ -24,6 +24,11 @@ from .diagnostics import EvaluationError
 from .scope import derivation_refs, refs_in
 from .values import Lookup, record_value
 
+# When no outcome holds on the facts known, every way the unknown criteria could turn out is
+# tried, up to this many unknown criteria (2**12 ways); with more, the case waits for facts.
+# The SMT encoding (smt.py) reads this number so that it decides exactly as the engine does.
+MAX_UNKNOWN_TRIED = 12
+
 
 class Prepared:
     """A compiled rule set with everything a decision needs precomputed."""
@@ -315,7 +320,8 @@ def _outcome(rs: m.RuleSet, statuses: dict):
     if rule is None:
         unknown = [k for k, v in known.items() if v is None]
         results = {id(_first_holding(rs, dict(known, **dict(zip(unknown, combo)))))
-                   for combo in itertools.product((True, False), repeat=len(unknown))} if len(unknown) <= 12 else {None}
+                   for combo in itertools.product((True, False), repeat=len(unknown))} if len(unknown) <= MAX_UNKNOWN_TRIED \
+            else {None}
         if len(results) == 1 and None not in results:
             rule = next(r for r in rs.outcomes if id(r) in results)
         else:

@@ -36,6 +36,7 @@ import z3
 
 from . import logic, operators, outcome_diagram
 from . import model as m
+from .decide import MAX_UNKNOWN_TRIED
 
 MIN_DAY, MAX_DAY = dt.date.min.toordinal(), dt.date.max.toordinal()
 _CUMULATIVE = (0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334)
@@ -43,7 +44,7 @@ STATUS = {0: "met", 1: "not_met", 2: "unknown", 3: "waived", 4: "absent"}
 MET, NOT_MET, UNKNOWN, WAIVED, ABSENT = range(5)
 INSUFFICIENT = "insufficient_information"
 LIST_DERIVATIONS = ("first", "last", "start_of_last_run")
-MAX_UNKNOWN = 12            # the engine tries every way at most this many unknown criteria could turn out (decide.py)
+MAX_UNKNOWN = MAX_UNKNOWN_TRIED     # the engine tries every way at most this many unknown criteria could turn out
 
 
 class CannotEncode(Exception):
