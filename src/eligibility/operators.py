@@ -47,6 +47,8 @@ class Operator:
     item_only: bool = False             # only inside 'where' on a list's items (a choices field of an item)
     number_form: str | None = None      # for a date operator, the operator numbers use instead (and back)
     count_rule: CountRule | None = None     # how it reads a count that is a range; None: not for counts
+    list_rule: str | None = None        # for a list operand: 'any' holds when the value is (or, for a set of
+                                        # choices, includes) one of the list; 'none' when it is (includes) none
 
 
 # -- how the compiler writes each operator for durable-rules (compile.py) ---------------------
@@ -115,12 +117,14 @@ TABLE = (
              number_form="at_most"),
     Operator("on_or_after", "before", _DATE, "single", _compared("$gte"), py.ge, "must be on or after",
              number_form="at_least"),
-    Operator("one_of", "none_of", _LISTED, "list", _equal_to_any, lambda v, xs: v in xs, "must be one of"),
-    Operator("none_of", "one_of", _LISTED, "list", _equal_to_none, lambda v, xs: v not in xs, "must not be any of"),
+    Operator("one_of", "none_of", _LISTED, "list", _equal_to_any, lambda v, xs: v in xs, "must be one of",
+             list_rule="any"),
+    Operator("none_of", "one_of", _LISTED, "list", _equal_to_none, lambda v, xs: v not in xs, "must not be any of",
+             list_rule="none"),
     Operator("includes_any", "includes_none", frozenset(("choices",)), "list", _only_on_items,
-             lambda v, xs: bool(set(v) & set(xs)), "must include one of", item_only=True),
+             lambda v, xs: bool(set(v) & set(xs)), "must include one of", item_only=True, list_rule="any"),
     Operator("includes_none", "includes_any", frozenset(("choices",)), "list", _only_on_items,
-             lambda v, xs: not set(v) & set(xs), "must include none of", item_only=True),
+             lambda v, xs: not set(v) & set(xs), "must include none of", item_only=True, list_rule="none"),
     Operator("is_recorded", "not_recorded", _RECORDED, "flag", _recorded, lambda v, _: True, "must be recorded"),
     Operator("not_recorded", "is_recorded", _RECORDED, "flag", _never, lambda v, _: False, "must not be recorded",
              written=False),

@@ -498,49 +498,49 @@ class Side:
         subject = lookup(atom.key)
         if atom.interval:
             return self._interval(atom.op, subject, operand, guard)
-        if atom.op == "is_recorded":
-            return z3.And(guard, subject.known), z3.BoolVal(False)
-        if atom.op == "not_recorded":
-            return z3.BoolVal(False), z3.And(guard, subject.known)
         known = z3.And(guard, subject.known)
         holds = self._holds(atom, subject, operand)
         return z3.And(known, holds), z3.And(known, z3.Not(holds))
 
     def _holds(self, atom, subject: Value, operand):
-        op = atom.op
-        if op in ("includes_any", "includes_none"):
-            if subject.members is None:
-                raise CannotEncode(f"{atom.key} {op} needs a choices field")
-            hit = z3.Or([subject.members[x] for x in operand if x in subject.members] or [z3.BoolVal(False)])
-            return hit if op == "includes_any" else z3.Not(hit)
+        """Whether a recorded value meets the comparison, as the operator table says (operators.py)."""
+        operator = operators.BY_NAME[atom.op]
+        if operator.operand == "flag":                  # is_recorded / not_recorded: met or not by being recorded
+            return z3.BoolVal(operator.evaluate(True, True))
+        if operator.operand == "list":
+            if subject.members is not None:             # a set of choices: does it include one of the list?
+                hit = z3.Or([subject.members[x] for x in operand if x in subject.members] or [z3.BoolVal(False)])
+            elif subject.val is not None and subject.kind != "text":
+                hit = z3.Or([subject.val == self.p.literal(x) for x in operand] or [z3.BoolVal(False)])
+            else:
+                raise CannotEncode(f"{atom.key} {atom.op} is not encoded for a {subject.kind} value")
+            return hit if operator.list_rule == "any" else z3.Not(hit)
         if subject.val is None:
-            raise CannotEncode(f"{atom.key} {op} is not encoded for a {subject.kind} value")
+            raise CannotEncode(f"{atom.key} {atom.op} is not encoded for a {subject.kind} value")
         if subject.kind == "text":
             raise CannotEncode(f"{atom.key} is text and is only ever tested for being recorded")
-        if op in ("one_of", "none_of"):
-            hit = z3.Or([subject.val == self.p.literal(x) for x in operand] or [z3.BoolVal(False)])
-            return hit if op == "one_of" else z3.Not(hit)
         x = operand if isinstance(operand, z3.ArithRef) else self.p.literal(operand)
-        operator = operators.BY_NAME[op]
         if operator.evaluate is None or operator.operand != "single":
-            raise CannotEncode(f"{atom.key} {op} is not encoded for a {subject.kind} value")
+            raise CannotEncode(f"{atom.key} {atom.op} is not encoded for a {subject.kind} value")
         return operator.evaluate(subject.val, x)        # the table's comparison, applied to solver terms
 
     def _interval(self, op, v: Value, n, guard):
+        """(certainly met, certainly not met) for a count known to lie between v.lo and v.hi, by the
+        operator's count rule in the table (operators.judge_count, applied to solver terms)."""
         n = n if isinstance(n, z3.ArithRef) else self.p.literal(n)
-        lo, hk, hi = v.lo, v.hi_known, v.hi
         operator = operators.BY_NAME[op]
-        if operator.operand != "single" or operator.evaluate is None:
+        if operator.count_rule is None:
             raise CannotEncode(f"a count compared with {op} is not encoded")
-        if operator.evaluate(0, 0) and not operator.evaluate(1, 0) and not operator.evaluate(0, 1):   # equality
-            t, f = z3.And(lo == n, hk, hi == n), z3.Or(lo > n, z3.And(hk, hi < n))
-        elif not operator.evaluate(0, 0) and operator.evaluate(1, 0) and operator.evaluate(0, 1):     # inequality
-            t, f = z3.Or(lo > n, z3.And(hk, hi < n)), z3.And(lo == n, hk, hi == n)
-        elif operator.evaluate(1, 0):       # holds for larger counts (at least, more than): every count in range
-            t, f = operator.evaluate(lo, n), z3.And(hk, z3.Not(operator.evaluate(hi, n)))
-        else:                               # holds for smaller counts (at most, less than)
-            t, f = z3.And(hk, operator.evaluate(hi, n)), z3.Not(operator.evaluate(lo, n))
+        t = self._certainly(operator, v, n)
+        f = self._certainly(operators.BY_NAME[operator.complement], v, n)
         return z3.And(guard, t), z3.And(guard, f)
+
+    @staticmethod
+    def _certainly(operator, v: Value, n):
+        ends = {"lo": (z3.BoolVal(True), v.lo), "hi": (v.hi_known, v.hi)}    # the lower end is always known
+        passed = [z3.And(ends[end][0], operators.BY_NAME[test].evaluate(ends[end][1], n))
+                  for end, test in operator.count_rule.tests]
+        return z3.And(passed) if operator.count_rule.combine == "all" else z3.Or(passed)
 
     def recorded(self, criterion_id: str):
         """Every value the criterion's condition reads is recorded (counts: every item's facts too)."""
