@@ -11,13 +11,13 @@ that are the same for every decision under one rule set (the rule set, the setti
 the declared variations, the disregards) so that they are written once, not once per
 decision. tests/test_stable_json.py checks it against ``json.dumps``.
 
-With the optional ``fast-json`` extra installed (orjson, a JSON writer in compiled code),
+With orjson installed (a JSON writer in compiled code; a dependency of the package),
 a record is written by orjson, about ten times faster than any writer in Python, with the
 fixed parts spliced in as text. orjson writes the same bytes as the json module for text,
 whole numbers, true/false/null, lists and mappings with text keys; it writes numbers with
 a fraction or an exponent differently, so it is used only when the caller knows there are
 none (``whole_numbers``), and anything else it cannot take goes to the pure-Python writer.
-The bytes never depend on whether the extra is installed.
+The bytes never depend on whether orjson is installed.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def dumps(value, *, whole_numbers: bool = False) -> str:
 
 
 def dumps_pure(value) -> str:
-    """The same text, written in Python alone (without the ``fast-json`` extra, and for values it cannot take)."""
+    """The same text, written in Python alone (if orjson is missing, and for values it cannot take)."""
     out: list = []
     _write(value, out, "\n")
     return "".join(out)
