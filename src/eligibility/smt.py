@@ -697,10 +697,14 @@ def solve(constraints, timeout_ms: int, preferred=()):
 class Questions:
     """One solver holding a problem's constraints, asked many questions in turn (each pushed, then popped)."""
 
-    def __init__(self, constraints, timeout_ms: int):
+    def __init__(self, constraints, timeout_ms: int, rlimit: int = 0):
+        """``rlimit``: a limit on the solver's work per question that gives the same answer on every machine
+        (z3's resource count; 0: none), for when giving up must not depend on the machine's speed."""
         self.timeout_ms = timeout_ms
         self.solver = z3.Solver()
         self.solver.set("timeout", timeout_ms)
+        if rlimit:
+            self.solver.set("rlimit", rlimit)
         self.solver.add(*constraints)
 
     def possible(self, *formulas, timeout_ms: int | None = None):

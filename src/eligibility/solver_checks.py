@@ -50,11 +50,11 @@ class Stretch:
     end: dt.date
 
 
-def check(engine, timeout_ms: int = TIMEOUT_MS) -> list[Diagnostic]:
+def check(engine, timeout_ms: int = TIMEOUT_MS, rlimit: int = 0) -> list[Diagnostic]:
     """Errors E320-E324 and warnings W302 for every rule set of a loaded engine."""
     found = []
     for rule_set in engine.corpus.rule_sets:
-        found += RuleSetCheck(engine, rule_set, timeout_ms).run()
+        found += RuleSetCheck(engine, rule_set, timeout_ms, rlimit).run()
     return sort_diagnostics(found)
 
 
@@ -144,8 +144,8 @@ class Goals:
 class RuleSetCheck:
     """The solver's questions about one rule set, for every authority and settings stretch."""
 
-    def __init__(self, engine, rs: m.RuleSet, timeout_ms: int):
-        self.engine, self.rs, self.timeout_ms = engine, rs, timeout_ms
+    def __init__(self, engine, rs: m.RuleSet, timeout_ms: int, rlimit: int = 0):
+        self.engine, self.rs, self.timeout_ms, self.rlimit = engine, rs, timeout_ms, rlimit
         self.prepared = engine.prepared_for(rs)
         self.sources = engine.corpus.sources
         self.index = {c.id: i for i, c in enumerate(rs.criteria)}
@@ -193,7 +193,8 @@ class RuleSetCheck:
             self.gave_up.setdefault(f"part of it cannot be encoded yet: {exc}", []).append(group)
             return
         days = [(s.start.toordinal(), s.end.toordinal()) for s in group]
-        questions = smt.Questions(problem.constraints + [smt.within_any(problem.on, days)], self.timeout_ms)
+        questions = smt.Questions(problem.constraints + [smt.within_any(problem.on, days)], self.timeout_ms,
+                                  self.rlimit)
         settled = Goals(questions, goals)
         criteria = [c.criterion.id for c in self.prepared.compiled.criteria if c.waiver_of is None]
         settled.settle(together=[[("met", c) for c in criteria], [("not met", c) for c in criteria]])
@@ -314,8 +315,9 @@ class RuleSetCheck:
             reasons = [r for r in self.gave_up if not r.startswith("for ")]
             unfinished = [r[4:] for r in self.gave_up if r.startswith("for ")]
             if unfinished:
-                reasons.append(f"the solver did not finish within {self.timeout_ms / 1000:g} s for "
-                               + ", ".join(unfinished))
+                limit = (f"within its work limit ({self.rlimit})" if self.rlimit
+                         else f"within {self.timeout_ms / 1000:g} s")
+                reasons.append(f"the solver did not finish {limit} for " + ", ".join(unfinished))
             span, path = located(self.sources, self.rs, ("id",))
             out.append(report("W302", f"rule set '{self.rs.id}' was not fully checked with the solver{where}: "
                               + "; ".join(reasons), span,
