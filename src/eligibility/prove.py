@@ -101,11 +101,8 @@ def _prove_pair(engine, decision, pair, period, timeout_ms) -> Result:
         problem = smt.Problem(engine, items=items)
         sides = [smt.Side(problem, engine.prepared_for(rs), engine.settings_for(x, on), x)
                  for rs, x in zip(rule_sets, pair)]
-        claim = _differences(problem, sides, variations, outcome_may_differ)
-        constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(),
-                                                         period.end.toordinal()),
-                                             smt.any_of([c for _, c in claim])]
-        return (problem, claim) + smt.solve(constraints, timeout_ms, _plain_dates(problem))
+        return _solve_claim(problem, _differences(problem, sides, variations, outcome_may_differ), period,
+                            timeout_ms)
 
     try:
         problem, claim, verdict, model = search(0)
@@ -179,6 +176,14 @@ def _confirm(engine, decision, pair, period, problem, model, claim) -> Result:
                   "the solver found a possible difference (" + "; ".join(found) + ") but the case built from it "
                   "is decided alike by the engine, so it is neither proved nor disproved", on=on, facts=facts,
                   decisions=decided)
+
+
+def _solve_claim(problem, claim, period: Period, timeout_ms: int) -> tuple:
+    """(problem, claim, verdict, model): asks the solver for a case on some day of the period for which
+    any of the claimed differences [(name, formula), ...] holds; 'unsat' means none can."""
+    constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(), period.end.toordinal()),
+                                         smt.any_of([c for _, c in claim])]
+    return (problem, claim) + smt.solve(constraints, timeout_ms, _plain_dates(problem))
 
 
 def _plain_dates(problem) -> list:
@@ -402,11 +407,7 @@ def _prove_versions(old, new, decision, authority, period, timeout_ms) -> Result
         problem = smt.Problem(new, old, items=items)
         sides = [smt.Side(problem, e.prepared_for(rs), e.settings_for(authority, on), authority)
                  for e, rs in zip((old, new), rule_sets)]
-        claim = _version_differences(sides)
-        constraints = problem.constraints + [smt.between(problem.on, period.start.toordinal(),
-                                                         period.end.toordinal()),
-                                             smt.any_of([c for _, c in claim])]
-        return (problem, claim) + smt.solve(constraints, timeout_ms, _plain_dates(problem))
+        return _solve_claim(problem, _version_differences(sides), period, timeout_ms)
 
     try:
         problem, claim, verdict, model = search(0)

@@ -257,13 +257,7 @@ class RuleSetCheck:
         if not isinstance(c.condition, logic.All) or len(c.condition.items) < 2:
             return ()
         parts = list(c.condition.items)
-        holds = [side.condition(part)[0] for part in parts]
-        needed = list(range(len(parts)))
-        for i in list(needed):
-            fewer = [j for j in needed if j != i]
-            if fewer and questions.possible(*[holds[j] for j in fewer]) is False:
-                needed = fewer
-        return tuple(parts[j] for j in needed)
+        return _fewest_impossible(parts, [side.condition(part)[0] for part in parts], questions)
 
     @staticmethod
     def _excluding(when, side, questions) -> tuple:
@@ -271,13 +265,7 @@ class RuleSetCheck:
         if not isinstance(when, m.AllOf) or len(when.items) < 2:
             return ()
         parts = list(when.items)
-        holds = [side.outcome_condition(part)[0] for part in parts]
-        needed = list(range(len(parts)))
-        for i in list(needed):
-            fewer = [j for j in needed if j != i]
-            if fewer and questions.possible(*[holds[j] for j in fewer]) is False:
-                needed = fewer
-        return tuple(parts[j] for j in needed)
+        return _fewest_impossible(parts, [side.outcome_condition(part)[0] for part in parts], questions)
 
     def _hidden(self, i, rule, side, questions, group):
         """Why outcome i is never reached: its 'when' never holds (E322), or an earlier outcome comes first (E323)."""
@@ -451,3 +439,14 @@ def _never_hint(where: str) -> str:
                 "that can never be met makes every outcome that needs it unreachable")
     return ("its comparisons contradict each other (for example 'at least 18' and 'less than 18'): correct the "
             "condition; a criterion that can never be met makes every outcome that needs it unreachable")
+
+
+def _fewest_impossible(parts: list, holds: list, questions) -> tuple:
+    """Of parts that can never all hold together (``holds``: each one's formula), a smallest set that still
+    cannot: each part is dropped in turn if the rest are still impossible together."""
+    needed = list(range(len(parts)))
+    for i in list(needed):
+        fewer = [j for j in needed if j != i]
+        if fewer and questions.possible(*[holds[j] for j in fewer]) is False:
+            needed = fewer
+    return tuple(parts[j] for j in needed)
