@@ -47,7 +47,6 @@ class Prepared:
         rs = self.rule_set
         self.used = RuleSetUsed(rs.id, rs.version, rs.title, rs.effective_from, rs.effective_to, rs.digest, file,
                                 tuple(s["cite"] for s in rs.sources))
-        self.atoms = {c.criterion.id: tuple(logic.atoms(c.condition)) for c in compiled.criteria}
         self.recheck = {c.criterion.id: logic.compiled(c.condition) for c in compiled.criteria}
         # reasons are worded from the negation-normal form, so "not A" reads as the complement of A
         self.wording = {c.criterion.id: logic.negation_normal_form(c.condition) for c in compiled.criteria}
@@ -245,7 +244,7 @@ def _criterion_result(prepared: Prepared, check, engine_result, lookup: Lookup) 
         raise EvaluationError(f"the engine's result for criterion '{criterion.id}' ({status}) does not follow "
                               "from the facts it was given")
     values = lookup.values_of(refs)
-    facts_used = tuple(zip(used_names, [v if type(v) in _AS_IS else record_value(v) for v in values]))
+    facts_used = tuple(zip(used_names, [record_value(v) for v in values]))
     needed = ()
     if status == "unknown":
         unknown_keys = {k for a in logic.unsettled_atoms(compiled.condition, bound) for k in a.keys()}
@@ -256,7 +255,6 @@ def _criterion_result(prepared: Prepared, check, engine_result, lookup: Lookup) 
 
 
 _STATUS = {True: "met", False: "not_met", None: "unknown"}
-_AS_IS = frozenset((str, int, bool, type(None)))      # values record_value leaves as they are
 
 
 def _needed_for(ref: m.Ref, unknown_keys: set, lookup: Lookup) -> tuple:

@@ -43,14 +43,10 @@ class Derived:
                              missing=missing, citation=citation, kind=kind)
 
     def to_dict(self) -> dict:
-        value = self.value
         return {"name": self.name, "text": self.text, "how": self.how,
-                "value": value if type(value) in _AS_IS else record_value(value),
-                "inputs": {label: v if type(v) in _AS_IS else record_value(v) for label, v in self.inputs},
+                "value": record_value(self.value),
+                "inputs": {label: record_value(v) for label, v in self.inputs},
                 "missing": list(self.missing), "citation": self.citation}
-
-
-_AS_IS = frozenset((str, int, bool, type(None)))      # values record_value leaves as they are
 
 
 def derive_all(rule_set: m.RuleSet, where_conditions: dict, lookup: Lookup, joins: dict | None = None,

@@ -209,7 +209,7 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
     """Parse one YAML document into (data, SourceMap); raise YamlProblem if it cannot be read."""
     try:
         data, node = _parse_fast(text)
-        limits.check_shape(data)            # too deep or too large: the pure-Python parser says where
+        limits.check_shape(data)            # too deep or too large: the pure-Python parser below says where
     except (_Again, limits.InputRefused):
         pass
     else:
@@ -258,7 +258,11 @@ def parse(text: str, file: str, *, code_prefix: str = "E") -> tuple[object, Sour
     finally:
         if loader is not None:
             loader.dispose()
-    return data, SourceMap.from_node(node, file)
+    smap = SourceMap.from_node(node, file)
+    problem = limits.shape_problem(data, smap, too_large)      # too many values, located
+    if problem is not None:
+        raise YamlProblem(problem)
+    return data, smap
 
 
 def _explain(exc: yaml.MarkedYAMLError) -> tuple[str, str, object]:
@@ -322,11 +326,7 @@ def read(path, *, code_prefix: str = "E", size_limits: "limits.Limits | None" = 
                                      f"the data is nested more than {limits.MAX_DEPTH} levels deep here",
                                      Span(file, *deep), hint="no case or rule needs this much nesting; check the "
                                                              "brackets and indentation here"))
-    data, smap = parse(text, file, code_prefix=code_prefix)
-    too_large = limits.shape_problem(data, smap, "E104" if code_prefix == "E" else "C406")
-    if too_large is not None:
-        raise YamlProblem(too_large)
-    return data, smap
+    return parse(text, file, code_prefix=code_prefix)
 
 
 __all__ = ["KEY", "SourceMap", "SpanTable", "YamlProblem", "parse", "read", "json_path"]

@@ -18,9 +18,14 @@ def engine_value(value, field_type: str):
     return value
 
 
+_AS_IS = frozenset((str, int, bool, type(None)))      # values that go into the record as they are
+
+
 def record_value(value):
     """A value as it goes into the written record: JSON-native, dates as YYYY-MM-DD, a count
     range (low, high) as a number when known exactly, else {at_least, at_most}."""
+    if type(value) in _AS_IS:                           # most values: checked first, as it is the cheapest
+        return value
     if isinstance(value, tuple) and len(value) == 2:
         low, high = value
         return low if low == high else {"at_least": low, "at_most": high}
