@@ -66,3 +66,22 @@ def test_a_format_other_than_html_or_pdf_is_refused_with_406(port):
     status, kind, body = _post(port, json.dumps(case).encode(), "image/png")
     assert (status, kind) == (406, "application/problem+json")
     assert json.loads(body)["status"] == 406
+
+
+def test_a_council_with_no_letter_content_in_force_is_a_problem_response_not_a_server_error(tmp_path):
+    # the same case as `eligibility letter` refuses with exit 1 and C405: the service answers 422 with it
+    import shutil
+
+    from conftest import RULES
+    from live_server import running_server
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    (rules / "rutland" / "letters.yaml").unlink()
+    with running_server(extra=["--rules", str(rules)]) as served:
+        status, kind, body = _post(served, json.dumps(example_envelopes()["rutland-not-eligible.yaml"]).encode(),
+                                   "text/html")
+    problem = json.loads(body)
+    assert (status, kind) == (422, "application/problem+json")
+    assert [p["code"] for p in problem["problems"]] == ["C405"]
+    assert "no letter content is in force for rutland" in problem["problems"][0]["message"]

@@ -179,12 +179,11 @@ def _letter(engine, body: bytes, output_format: str, overrides) -> bytes:
         raise Problem(400, "the body is not a JSON case envelope", exc.diagnostics) from None
     try:
         decision = engine.decide(data, *overrides, smap=envelope.source_map(data, "<request>"), suggest_changes=True)
-    except CaseError as exc:
-        raise Problem(422, f"{len(exc.diagnostics)} problem(s); nothing was decided, so no letter was written",
-                      exc.diagnostics) from None
+        return letters.write(engine, decision, data, output_format)
+    except CaseError as exc:                        # includes LetterError: no letter content in force for the council
+        raise Problem(422, f"{len(exc.diagnostics)} problem(s); no letter was written", exc.diagnostics) from None
     except EvaluationError as exc:
         raise Problem(503, f"the rules engine failed: {exc}; no letter was written") from None
-    return letters.write(engine, decision, data, output_format)
 
 
 def _overrides(request: Request) -> tuple:
