@@ -20,11 +20,10 @@ from pathlib import Path
 
 import click
 
-from . import api, casetests, decision_log, limits as input_limits, record, verify
+from . import api, decision_log, limits as input_limits, record
 from .letter_formats import LETTER_FORMATS, letter_format
 from .limits import Limits
 from .reporters import REPORTERS, reporter
-from .settings_in_force import settings_in_force
 from .cases import read_case
 from .dates import is_date
 from .diagnostics import CaseError, EvaluationError, RuleFileError, did_you_mean, sort_diagnostics
@@ -144,10 +143,11 @@ def check(cases, decision, authority, on, output_format, rules_dir, log_url, iss
                 worst = EXIT_ENGINE
                 report.engine_error(shown, exc)
             else:
-                issued = record.issue(d, issued_by)
+                # issued once, when first asked for: by the JSON report or the log (a text report needs neither)
+                issued = functools.cache(functools.partial(record.issue, d, issued_by))
                 report.decided_case(shown, d, issued)
                 if log is not None:
-                    worst = max(worst, _append_to_log(log, issued, shown))
+                    worst = max(worst, _append_to_log(log, issued(), shown))
     except KeyboardInterrupt:               # keep what was decided; say plainly that the rest was not
         report.finish_cases(len(cases), interrupted=True)
         sys.exit(EXIT_INTERRUPTED)
@@ -179,6 +179,8 @@ def validate(rules_dir, output_format, limits):
 @_size_limits("rule")
 def run_tests(paths, output_format, rules_dir, limits):
     """Run the case tests in PATHS (YAML files, or folders of them); exit 1 if any fails."""
+    from . import casetests                         # imported here, as below: only its own command needs it
+
     engine = _load(rules_dir, output_format, limits)
     report = reporter(output_format, _out)
     files = sorted({f for p in paths for f in ([Path(p)] if Path(p).is_file() else Path(p).rglob("*.yaml"))})
@@ -246,6 +248,8 @@ def variations(on, output_format, rules_dir, limits):
 @_size_limits("rule")
 def settings(authority, on, output_format, rules_dir, limits):
     """The values of an authority's settings in force on a date, and the version (file and line) that set each."""
+    from .settings_in_force import settings_in_force
+
     engine = _load(rules_dir, output_format, limits)
     _check_authority(engine, authority)
     reporter(output_format, _out).settings(settings_in_force(engine, authority, on))
@@ -343,6 +347,8 @@ def verify_records(records, rules_spec, output_format, limits):
     output, or a decision log's URL (every record in it). Exit 0 when every record is
     reproduced, 1 when any differs, was changed, or needs rules that are not available.
     """
+    from . import verify
+
     for source in records:
         if not decision_log.is_log_url(source) and not Path(source).is_file():
             raise click.BadParameter(f"'{source}' is neither a file nor a log URL (sqlite:///..., postgresql://...)",

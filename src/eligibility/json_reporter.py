@@ -24,8 +24,8 @@ class JsonReporter:
         self.out(render.decisions_json(payload))
 
     def decided_case(self, shown, decision, issued):
-        """``issued``: the decision as issued (record.issue): the record, its digest, when and by whom."""
-        self.results.append({"case": shown, "status": "decided", **issued})
+        """``issued()``: the decision as issued (record.issue): the record, its digest, when and by whom."""
+        self.results.append({"case": shown, "status": "decided", **issued()})
 
     def invalid_case(self, shown, diagnostics):
         self.results.append({"case": shown, "status": "invalid", "problems": [d.to_dict() for d in diagnostics]})

@@ -16,7 +16,6 @@ PostgreSQL's row lock), so the hash chain is extended by one writer at a time.
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
 from contextlib import contextmanager
@@ -72,8 +71,7 @@ class Store:
         self.url = url
         if url.startswith("sqlite:///"):
             self.kind = "sqlite"
-            self._connection = _open_sqlite(url[len("sqlite:///"):], create)
-            self._errors = (sqlite3.Error,)
+            self._connection, self._errors = _open_sqlite(url[len("sqlite:///"):], create)
         elif url.startswith(("postgresql://", "postgres://")):
             self.kind = "postgresql"
             self._connection, self._errors = _open_postgresql(url)
@@ -165,6 +163,9 @@ class Store:
 
 
 def _open_sqlite(path: str, create: bool):
+    """(connection, the errors it raises); sqlite3 is imported here, like psycopg: most commands log nothing."""
+    import sqlite3
+
     if not path:
         raise StoreError("the SQLite log URL names no file; write sqlite:///path/decisions.db")
     folder = Path(path).expanduser().resolve().parent
@@ -180,7 +181,7 @@ def _open_sqlite(path: str, create: bool):
         connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_SECONDS * 1000}")
     except sqlite3.Error as exc:
         raise StoreError(f"cannot open the SQLite log {path}: {exc}") from exc
-    return _SqliteConnection(connection)
+    return _SqliteConnection(connection), (sqlite3.Error,)
 
 
 class _SqliteConnection:
