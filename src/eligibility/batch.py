@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 
-from . import api, decision_log, envelope, record
+from . import api, decision_log, envelope, record, stable_json
 from .batch_inputs import Item, read_all
 from .cases import read_case
 from .source import YamlProblem
@@ -114,7 +114,7 @@ def _line(item: Item, result: envelope.Result) -> tuple[str, str]:
 
 def to_line(value: dict) -> str:
     """One output line: stable bytes (sorted keys, no spaces); non-ASCII kept unless it is not valid text."""
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = stable_json.compact(value)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:                  # a lone surrogate from a \\ud800 escape: keep it escaped

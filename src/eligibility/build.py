@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 
 from . import model as m
-from . import operators
+from . import operators, stable_json
 from .diagnostics import Diagnostic, did_you_mean, json_path
 from .source import SourceMap
 
 
 def digest(data) -> str:
-    """sha256 of the canonical JSON form of parsed file content."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    """sha256 of the canonical JSON form (sorted keys, no spaces, UTF-8) of parsed file content or a record."""
+    return hashlib.sha256(stable_json.compact(data).encode("utf-8")).hexdigest()
 
 
 def identity_digest(data: dict) -> str:

@@ -17,22 +17,23 @@ output lines and log exports carry the same keys, so `eligibility verify` reads 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import stable_json
+from .build import digest
 from .decision import Decision
 
 
 def canonical_json(value) -> str:
-    """The one canonical JSON form used for digests: sorted keys, no spaces, UTF-8 text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """The one canonical JSON form used for digests: sorted keys, no spaces, UTF-8 text (stable_json.compact)."""
+    return stable_json.compact(value)
 
 
 def decision_digest(decision: dict) -> str:
-    """sha256 of the reproducible part of a record."""
-    return hashlib.sha256(canonical_json(decision).encode("utf-8")).hexdigest()
+    """sha256 of the reproducible part of a record (its canonical JSON, as every digest here)."""
+    return digest(decision)
 
 
 def utc_now() -> str:
