@@ -98,12 +98,7 @@ class Builder:
     def rule_set(self, data: dict) -> m.RuleSet:
         derived = tuple(self.derivation(name, spec, ("derived", name))
                         for name, spec in (data.get("derived") or {}).items())
-        criteria = tuple(
-            m.Criterion(c["id"], c["text"], c["citation"], self.condition(c["condition"], ("criteria", i, "condition")),
-                        c.get("note"), c.get("confidence"), self.smap.span(("criteria", i)),
-                        self.condition(c["waived_when"], ("criteria", i, "waived_when")) if "waived_when" in c else None,
-                        self._not_met_when_not_recorded(c, ("criteria", i)))
-            for i, c in enumerate(data["criteria"]))
+        criteria = tuple(self.criterion(c, ("criteria", i)) for i, c in enumerate(data["criteria"]))
         outcomes = tuple(self.outcome(o, ("outcomes", i), last=i == len(data["outcomes"]) - 1)
                          for i, o in enumerate(data["outcomes"]))
         outputs = self.outputs(data.get("outputs") or {}, ("outputs",))
@@ -272,12 +267,19 @@ class Builder:
                 ends=v.get("ends"), origins=origins, unconfirmed=unconfirmed)
         return [built[i] for i in range(len(built))]             # in file order, as positions in the file expect
 
-    def _not_met_when_not_recorded(self, c: dict, path: tuple) -> str | None:
+    def criterion(self, c: dict, path: tuple) -> m.Criterion:
+        condition = self.condition(c["condition"], path + ("condition",))
+        return m.Criterion(c["id"], c["text"], c["citation"], condition, c.get("note"), c.get("confidence"),
+                           self.smap.span(path),
+                           self.condition(c["waived_when"], path + ("waived_when",)) if "waived_when" in c else None,
+                           self._not_met_when_not_recorded(c, path, condition))
+
+    def _not_met_when_not_recorded(self, c: dict, path: tuple, condition) -> str | None:
         """The fact that records an act (a refusal, a request): it must be one the condition reads."""
         fact = c.get("not_met_when_not_recorded")
         if fact is None:
             return None
-        read = {leaf.subject.name for leaf in m.leaves(self.condition(c["condition"], path + ("condition",)))
+        read = {leaf.subject.name for leaf in m.leaves(condition)
                 if isinstance(leaf, m.Compare) and leaf.subject.kind == "fact"}
         if fact not in read:
             self.problem(path + ("not_met_when_not_recorded",), f"'{fact}' is not a fact this criterion's condition "
