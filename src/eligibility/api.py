@@ -185,6 +185,14 @@ class Engine:
         return decide(prepared, case.get("facts") or {}, authority, on, settings, case.get("ref"), fact_order,
                       variations, _case_as_decided(case, decision, authority, on))
 
+    def decide_or_none(self, facts: dict, decision: str, authority: str, on: dt.date) -> Decision | None:
+        """The decision for these facts, or None when the case is refused (for example, no rules in force):
+        for comparing authorities or rule versions on generated cases."""
+        try:
+            return self.decide({"facts": facts}, decision, authority, on)
+        except CaseError:
+            return None
+
     def variations_for(self, authority: str, decision: str, on: dt.date) -> tuple:
         """The declared variations of an authority that bear on a decision on a date."""
         return tuple(v for v in self.corpus.variations

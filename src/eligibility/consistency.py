@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from . import generate
 from . import model as m
-from .diagnostics import CaseError
 from .scope import Scope, derivation_refs, refs_in
 
 
@@ -91,13 +90,6 @@ def boundary_dates(engine, decision: str) -> list[dt.date]:
     return sorted(d for d in dates if any(engine.rule_set_for(decision, a, d) for a in engine.authorities))
 
 
-def _decide(engine, decision, authority, on, facts):
-    try:
-        return engine.decide({"facts": facts}, decision, authority, on)
-    except CaseError:
-        return None
-
-
 def compare(engine, decision: str, on: dt.date, a: str, b: str, facts: dict, decided: dict | None = None):
     """(problems, (decision_a, decision_b)) for one generated case and one pair of authorities.
 
@@ -108,8 +100,7 @@ def compare(engine, decision: str, on: dt.date, a: str, b: str, facts: dict, dec
     area_a, area_b = area_of(engine, a, on), area_of(engine, b, on)
     da = _decided(engine, decision, a, on, generate.materialise(facts, area_a, area_b), decided)
     db = _decided(engine, decision, b, on, generate.materialise(facts, area_b, area_a), decided)
-    declared = [v for v in engine.corpus.variations
-                if v.authority in (a, b) and decision in v.decisions and v.in_force(on)]
+    declared = [v for x in (a, b) for v in engine.variations_for(x, decision, on)]
     outcome_may_differ = any(v.outcome_may_differ for v in declared)
     criteria_may_differ = {c for v in declared for c in v.criteria}
     if da is None or db is None:
@@ -134,10 +125,10 @@ def compare(engine, decision: str, on: dt.date, a: str, b: str, facts: dict, dec
 
 def _decided(engine, decision, authority, on, facts, decided):
     if decided is None:
-        return _decide(engine, decision, authority, on, facts)
+        return engine.decide_or_none(facts, decision, authority, on)
     key = (authority, repr(facts))
     if key not in decided:
-        decided[key] = _decide(engine, decision, authority, on, facts)
+        decided[key] = engine.decide_or_none(facts, decision, authority, on)
     return decided[key]
 
 

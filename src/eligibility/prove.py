@@ -74,7 +74,8 @@ def periods(engine, decision: str, pair: tuple) -> list[Period]:
 
 
 def declared(engine, decision: str, pair: tuple, on: dt.date) -> list[m.Variation]:
-    return [v for v in engine.corpus.variations if v.authority in pair and decision in v.decisions and v.in_force(on)]
+    """The declared variations of either authority that bear on the decision on the date."""
+    return [v for authority in pair for v in engine.variations_for(authority, decision, on)]
 
 
 def prove_pair(engine, decision: str, pair: tuple, period: Period, timeout_ms: int = 20000) -> Result:
@@ -167,7 +168,7 @@ def _confirm(engine, decision, pair, period, problem, model, claim) -> Result:
 
     on = dt.date.fromordinal(smt.as_int(model, problem.on))
     facts = case_facts(problem, model)
-    found = [name for name, formula in claim if smt.as_bool(model, formula)]
+    found = [name for name, formula in claim if smt.holds_in(model, formula)]
     problems, decided = consistency.compare(engine, decision, on, pair[0], pair[1], facts)
     if problems:
         return Result(decision, pair, period, COUNTEREXAMPLE, "; ".join(found), on=on, facts=facts,
@@ -199,7 +200,7 @@ def case_facts(problem, model) -> dict:
     """The solver's case as case-file facts (nested by dotted path)."""
     facts = {}
     for path, value in sorted(problem.facts.items()):
-        if not smt.as_bool(model, value.known):
+        if not smt.holds_in(model, value.known):
             continue
         field = problem.vocabulary.fields[path]
         _put(facts, path, _python_value(problem, model, value, field))
@@ -209,7 +210,7 @@ def case_facts(problem, model) -> dict:
         if items is not None:
             _put(facts, derivation.spec["items"], items)
     for path, items in sorted(problem.lists.items()):
-        if smt.as_bool(model, items.given):
+        if smt.holds_in(model, items.given):
             _put(facts, path, [_modelled_item(problem, model, items, k) for k in range(smt.as_int(model, items.length))])
     return facts
 
@@ -217,14 +218,14 @@ def case_facts(problem, model) -> dict:
 def _modelled_item(problem, model, items, k) -> dict:
     item = {}
     for rel, value in items.items[k].items():
-        if smt.as_bool(model, value.known):
+        if smt.holds_in(model, value.known):
             _put(item, rel, _python_value(problem, model, value, items.children[rel]))
     return item
 
 
 def _python_value(problem, model, value, field):
     if field.type == "choices":
-        return [v for v in field.values if smt.as_bool(model, value.members[v])]
+        return [v for v in field.values if smt.holds_in(model, value.members[v])]
     number = smt.as_int(model, value.val)
     if field.type == "boolean":
         return bool(number)
@@ -248,14 +249,14 @@ def _items_for(problem, model, d, value, on):
     """A list whose derived value is the one the solver chose (None: leave the list out)."""
     list_field = problem.vocabulary.fields[d.spec["items"]]
     if d.how == "count":
-        if not smt.as_bool(model, value.hi_known):
+        if not smt.holds_in(model, value.hi_known):
             return None
         low, high = smt.as_int(model, value.lo), smt.as_int(model, value.hi)
         return [_item(list_field, on, None)] * low + [{}] * (high - low)
-    if smt.as_bool(model, value.known):
+    if smt.holds_in(model, value.known):
         field = item_scope_fields(list_field)[d.spec["value"]]
         return [_item(list_field, on, (d.spec["value"], _python_value(problem, model, value, field)))]
-    return None if smt.as_bool(model, value.missing) else []
+    return None if smt.holds_in(model, value.missing) else []
 
 
 def _item(list_field, on, pinned):
@@ -435,8 +436,8 @@ def _version_case(old, new, decision, authority, labels, period, problem, model,
     """The solver's case decided by the old and the new rules: a counterexample only when the engine confirms it."""
     day = dt.date.fromordinal(smt.as_int(model, problem.on))
     facts = case_facts(problem, model)
-    found = [name for name, formula in claim if smt.as_bool(model, formula)]
-    decided = tuple(_decide_or_none(e, decision, authority, day, facts) for e in (old, new))
+    found = [name for name, formula in claim if smt.holds_in(model, formula)]
+    decided = tuple(e.decide_or_none(facts, decision, authority, day) for e in (old, new))
     problems = _decision_differences(*decided, labels)
     verdict = COUNTEREXAMPLE if problems else GAVE_UP
     reason = "; ".join(found) if problems else ("the solver found a possible difference (" + "; ".join(found) +
@@ -458,15 +459,6 @@ def _version_differences(sides) -> list:
         out.append((f"output {name}", smt.any_of([smt.disequal(pa, pb),
                                                   smt.all_of([pa, pb, smt.negate(smt.same_value(va, vb))])])))
     return out
-
-
-def _decide_or_none(engine, decision, authority, on, facts):
-    from .diagnostics import CaseError
-
-    try:
-        return engine.decide({"facts": facts}, decision, authority, on)
-    except CaseError:
-        return None
 
 
 def _decision_differences(da, db, labels) -> tuple:

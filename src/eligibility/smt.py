@@ -737,10 +737,6 @@ def as_int(model, expr) -> int:
     return evaluate(model, expr).as_long()
 
 
-def as_bool(model, expr) -> bool:
-    return z3.is_true(evaluate(model, expr))
-
-
 def disequal(a, b):
     return a != b
 

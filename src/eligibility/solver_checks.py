@@ -58,13 +58,13 @@ def check(engine, timeout_ms: int = TIMEOUT_MS, rlimit: int = 0) -> list[Diagnos
     return sort_diagnostics(found)
 
 
-def stretches(corpus: m.Corpus, rs: m.RuleSet) -> list[Stretch]:
+def stretches(engine, rs: m.RuleSet) -> list[Stretch]:
     """The rule set's period cut wherever an authority's settings version begins or ends."""
     last = rs.effective_to or dt.date.max
     out = []
     for authority in rs.applies_to:
         cuts = {rs.effective_from}
-        for s in corpus.settings:
+        for s in engine.corpus.settings:
             if s.authority == authority:
                 cuts.add(s.effective_from)
                 if s.effective_to is not None and s.effective_to < dt.date.max:
@@ -72,8 +72,7 @@ def stretches(corpus: m.Corpus, rs: m.RuleSet) -> list[Stretch]:
         ordered = sorted(c for c in cuts if rs.effective_from <= c <= last)
         for start, following in zip(ordered, ordered[1:] + [None]):
             end = following - _DAY if following else last
-            settings = next((s for s in corpus.settings if s.authority == authority and s.in_force(start)), None)
-            out.append(Stretch(authority, settings, start, end))
+            out.append(Stretch(authority, engine.settings_for(authority, start), start, end))
     return out
 
 
@@ -153,7 +152,7 @@ class RuleSetCheck:
         self.gave_up = {}            # reason -> [groups]
 
     def run(self) -> list[Diagnostic]:
-        all_stretches = stretches(self.engine.corpus, self.rs)
+        all_stretches = stretches(self.engine, self.rs)
         groups = self._groups(all_stretches)
         for group in groups:
             self._ask(group)
