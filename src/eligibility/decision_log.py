@@ -153,10 +153,12 @@ class DecisionLog:
                     "SELECT start_seq, start_prev_sha256, head_seq, head_sha256 FROM log_state WHERE id = 1")[0]
                 purges = tuple(db.execute("SELECT purged_at, before_date, first_seq, last_seq, entries "
                                           "FROM log_purges ORDER BY last_seq"))
-                links = list(db.rows("SELECT seq, prev_sha256, sha256 FROM log_entries ORDER BY seq"))
-                edited = {seq for seq, text, prev, digest in
-                          db.rows("SELECT seq, record, prev_sha256, sha256 FROM log_entries ORDER BY seq")
-                          if entry_digest(prev, text) != digest}
+                links, edited = [], set()           # one pass; each record is read once and not kept
+                for seq, text, prev, digest in db.rows("SELECT seq, record, prev_sha256, sha256 FROM log_entries "
+                                                       "ORDER BY seq"):
+                    links.append((seq, prev, digest))
+                    if entry_digest(prev, text) != digest:
+                        edited.add(seq)
         except StoreError as exc:
             raise LogError(str(exc)) from exc
         problems = _check_chain(links, edited, start_seq, start_prev, head_seq, head_sha256)

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from .case_inputs import CaseInput
 from .diagnostics import CaseError, EvaluationError
-from .scope import derivation_refs, refs_in
+from .rule_set_checks import all_refs
 
 NOT_DECIDED = "not_decided"
 
@@ -255,11 +255,7 @@ def _decisions_reading_settings(*engines) -> dict:
     found = {}
     for engine in engines:
         for rs in engine.corpus.rule_sets:
-            refs = [r for c in rs.criteria for r in refs_in(c.condition)]
-            refs += [r for c in rs.criteria if c.waived_when is not None for r in refs_in(c.waived_when)]
-            refs += [r for d in rs.derived for r in derivation_refs(d)]
-            refs += [o.ref for o in list(rs.outputs) + [o for rule in rs.outcomes for o in rule.outputs] if o.ref]
-            for ref in refs:
+            for ref in all_refs(rs):
                 if ref.kind == "setting":
                     found.setdefault(ref.name, set()).add(rs.decision)
     return found
