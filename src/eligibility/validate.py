@@ -71,9 +71,7 @@ def _retrieve(uri: str):
 @lru_cache(maxsize=None)
 def _registry(authorities: tuple = ()):
     from referencing import Registry, Resource
-    names = ("rule-set", "case-fields", "setting-definitions", "authority-settings", "case-file",
-             "case-tests", "letter-content", "decision-record", "problem", "batch-line")
-    pairs = [(f"{n}.schema.json", Resource.from_contents(shipped_schema(n))) for n in names]
+    pairs = [(f"{n}.schema.json", Resource.from_contents(shipped_schema(n))) for n in _SCHEMA_FILES]
     pairs.append(("common.schema.json", Resource.from_contents(common_schema(authorities))))
     return Registry(retrieve=_retrieve).with_resources(pairs)
 
@@ -126,8 +124,8 @@ def standalone_schema(name: str, authorities: tuple = ()) -> dict:
 
 def check_against(name: str, data, authorities: tuple = ()) -> list[str]:
     """Where data breaks a shipped schema, as 'path: message' lines (empty when it conforms)."""
-    validator = _new_validator(shipped_schema(name), registry=_registry(tuple(authorities)))
-    return [f"{json_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(data)]
+    errors = _validator(name, tuple(authorities)).iter_errors(data)
+    return [f"{json_path(e.absolute_path)}: {e.message}" for e in errors]
 
 
 @lru_cache(maxsize=None)
@@ -137,8 +135,7 @@ def _validator(name: str, authorities: tuple = ()):
 
 @lru_cache(maxsize=None)
 def _envelope_validator(authorities: tuple = ()):
-    schema = _inline(load_schema("case-file"), {"common": common_schema(authorities)})
-    return _new_validator(schema)
+    return _new_validator(standalone_schema("case-file", authorities))
 
 
 def check_rule_file(data, kind: str, smap: SourceMap, authorities: tuple = ()) -> list[Diagnostic]:
