@@ -105,21 +105,31 @@ def _prove_pair(engine, decision, pair, period, timeout_ms) -> Result:
         return _solve_claim(problem, _differences(problem, sides, variations, outcome_may_differ), period,
                             timeout_ms)
 
+    def confirm(problem, model, claim):
+        return _confirm(engine, decision, pair, period, problem, model, claim)
+
+    return _prove_by(search, confirm, decision, pair, period, name_claims=True)
+
+
+def _prove_by(search, confirm, decision, labels, period, name_claims: bool) -> Result:
+    """Ask the solver for a case on which the two sides differ (``search(items)`` gives the problem, the
+    claimed differences, the verdict and the model): none is a proof; one is a counterexample only when
+    the engine confirms it (``confirm``)."""
     try:
         problem, claim, verdict, model = search(0)
     except smt.CannotEncode as exc:
-        return Result(decision, pair, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
+        return Result(decision, labels, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
     if verdict == "unsat":
-        return Result(decision, pair, period, PROVED, claims=tuple(n for n, _ in claim))
+        return Result(decision, labels, period, PROVED, claims=tuple(n for n, _ in claim) if name_claims else ())
     if verdict == "unknown":
-        return Result(decision, pair, period, GAVE_UP, f"the solver gave up ({model})")
-    result = _confirm(engine, decision, pair, period, problem, model, claim)
+        return Result(decision, labels, period, GAVE_UP, f"the solver gave up ({model})")
+    result = confirm(problem, model, claim)
     if result.verdict == GAVE_UP and problem.free:
-        result = _with_lists_item_by_item(engine, decision, pair, period, search, result)
+        result = _with_lists_item_by_item(search, confirm, result)
     return result
 
 
-def _with_lists_item_by_item(engine, decision, pair, period, search, unconfirmed) -> Result:
+def _with_lists_item_by_item(search, confirm, unconfirmed) -> Result:
     """When a difference found with list-derived values taken as free values is not confirmed by the engine,
     look again for one with every list modelled item by item (up to ITEMS items): that case is a real one."""
     try:
@@ -128,7 +138,7 @@ def _with_lists_item_by_item(engine, decision, pair, period, search, unconfirmed
         return unconfirmed
     if verdict != "sat":
         return unconfirmed
-    found = _confirm(engine, decision, pair, period, problem, model, claim)
+    found = confirm(problem, model, claim)
     if found.verdict == COUNTEREXAMPLE:
         found.reason += f" (found with every list modelled item by item, up to {ITEMS} items)"
         return found
@@ -410,26 +420,10 @@ def _prove_versions(old, new, decision, authority, period, timeout_ms) -> Result
                  for e, rs in zip((old, new), rule_sets)]
         return _solve_claim(problem, _version_differences(sides), period, timeout_ms)
 
-    try:
-        problem, claim, verdict, model = search(0)
-    except smt.CannotEncode as exc:
-        return Result(decision, labels, period, GAVE_UP, f"the rules cannot be encoded yet: {exc}")
-    if verdict == "unsat":
-        return Result(decision, labels, period, PROVED)
-    if verdict == "unknown":
-        return Result(decision, labels, period, GAVE_UP, f"the solver gave up ({model})")
-    result = _version_case(old, new, decision, authority, labels, period, problem, model, claim)
-    if result.verdict == GAVE_UP and problem.free:
-        try:
-            problem, claim, verdict, model = search(ITEMS)
-        except smt.CannotEncode:
-            return result
-        if verdict == "sat":
-            found = _version_case(old, new, decision, authority, labels, period, problem, model, claim)
-            if found.verdict == COUNTEREXAMPLE:
-                found.reason += f" (found with every list modelled item by item, up to {ITEMS} items)"
-                return found
-    return result
+    def confirm(problem, model, claim):
+        return _version_case(old, new, decision, authority, labels, period, problem, model, claim)
+
+    return _prove_by(search, confirm, decision, labels, period, name_claims=False)
 
 
 def _version_case(old, new, decision, authority, labels, period, problem, model, claim) -> Result:
