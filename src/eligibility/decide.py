@@ -343,8 +343,7 @@ def reference_outcome(prepared: Prepared, facts: dict, authority: str, on: dt.da
     from the engine, and every suggestion found this way is decided again by it.
     """
     lookup, _, engine_facts = engine_input(prepared, facts, authority, on, settings)
-    words = {True: "met", False: "not_met", None: "unknown"}
-    raw = {c.criterion.id: words[logic.evaluate(c.condition, fact)]
+    raw = {c.criterion.id: _STATUS[prepared.recheck[c.criterion.id](fact)]     # compiled once: the search's hot path
            for c, fact in zip(prepared.compiled.criteria, engine_facts)}
     statuses = {}
     for c in prepared.compiled.criteria:
