@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 import threading
 from dataclasses import dataclass, field
 
@@ -25,9 +24,6 @@ from .stable_json import Fixed
 
 _codes: dict = {}                       # kind of decision -> its code in a reference (RAE for rehab-assessment...)
 
-# a number with a fraction or an exponent in compact JSON (it may also match inside text,
-# which only means the record is written by the pure-Python writer)
-_FRACTION = re.compile(r"[:,\[]-?[0-9]+[.eE]")
 
 
 @dataclass(frozen=True)
@@ -267,7 +263,7 @@ class Decision:
         facts, the settings schema none in the settings, and derived values are counts, days
         and years. The case text is looked at to be sure, since it is what a caller gives.
         """
-        if stable_json.orjson is not None and _FRACTION.search(self.case) is None:
+        if stable_json.orjson is not None and stable_json.FRACTION_IN_TEXT.search(self.case) is None:
             text = stable_json.dumps_record(self._record(stable_json.fragment))
             if text is not None:
                 return text

@@ -63,8 +63,9 @@ def dumps_pure(value) -> str:
 
 
 # a number with a fraction or an exponent in compact JSON (it may also match inside text,
-# which only means the json module writes that value)
+# which only means the json module writes that value); FRACTION_IN_TEXT for str
 FRACTION = re.compile(rb"[:,\[]-?[0-9]+[.eE]")
+FRACTION_IN_TEXT = re.compile(FRACTION.pattern.decode("ascii"))
 
 
 def compact(value, default=None, *, whole_numbers: bool = False) -> str:
@@ -137,13 +138,8 @@ def _unfixed(value):
 def _compiled(value) -> str | None:
     """The text by orjson, or None when it cannot be written as the json module writes it."""
     if type(value) is dict:
-        value = {k: orjson.Fragment(dumps_fixed(v.key, v.make, _TOP)) if type(v) is Fixed else v
-                 for k, v in value.items()}
-    try:
-        raw = orjson.dumps(value, default=_unfixed, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | _AS_JSON)
-    except TypeError:               # orjson.JSONEncodeError: a value it does not take as the json module does
-        return None
-    return raw.decode("utf-8")
+        value = {k: fragment(v.key, v.make) if type(v) is Fixed else v for k, v in value.items()}
+    return dumps_record(value)
 
 
 def dumps_fixed(key, make, newline: str) -> str:
