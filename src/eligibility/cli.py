@@ -216,9 +216,7 @@ def consistency(decision, on, examples, output_format, rules_dir, limits):
     from . import consistency as equal_treatment        # imported here: it loads Hypothesis, which check does not need
 
     engine = _load(rules_dir, output_format, limits)
-    if decision is not None and decision not in engine.decisions:
-        raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
-                                 param_hint="--decision")
+    _check_decision(engine, decision)
     shown = reporter(output_format, _out)
     report = equal_treatment.check(engine, [decision] if decision else None, [on] if on else None, examples,
                                    progress=shown.progress)
@@ -277,9 +275,8 @@ def prove(decision, authorities, on, timeout, old_rules, new_rules, output_forma
     from . import prove as proof            # imported here: it loads the SMT solver, which most commands do not need
 
     engine = _load(rules_dir, output_format, limits) if old_rules is None else None
-    if engine is not None and decision is not None and decision not in engine.decisions:
-        raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
-                                 param_hint="--decision")
+    if engine is not None:
+        _check_decision(engine, decision)
     pairs = None
     if authorities is not None and old_rules is None:
         chosen = tuple(a.strip() for a in authorities.split(","))
@@ -662,6 +659,13 @@ def serve(host, port, workers, log_url, rules_dir, limits):
     if log_url:
         _open_log(log_url).close()              # a bad URL or unwritable log is refused before serving
     server.run(host, port, workers, rules_dir, log_url, limits)
+
+
+def _check_decision(engine, decision):
+    """A usage error unless decision (when given) is one the rules make."""
+    if decision is not None and decision not in engine.decisions:
+        raise click.BadParameter(f"no rule set makes '{decision}' decisions (known: {', '.join(engine.decisions)})",
+                                 param_hint="--decision")
 
 
 def _check_authority(engine, authority):
